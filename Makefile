@@ -1,0 +1,33 @@
+# Entry points for users and CI. Everything runs as root on a Debian 12/13 machine.
+.PHONY: test demo demo-clean bench unit sanity lint molecule build
+
+# All tests: deps, Docker, images, unit, sanity, lint, every molecule scenario.
+test:
+	bash scripts/test.sh
+
+# Two local desktop GPU boxes (simulated GPU), then the site playbook over SSH.
+demo:
+	bash scripts/demo.sh
+
+demo-clean:
+	bash scripts/demo.sh --destroy
+
+bench:
+	bash scripts/bench.sh
+
+unit:
+	VRAMFREE_STEPS="deps unit" bash scripts/test.sh
+
+sanity:
+	VRAMFREE_STEPS="deps sanity" bash scripts/test.sh
+
+lint:
+	VRAMFREE_STEPS="deps lint" bash scripts/test.sh
+
+molecule:
+	VRAMFREE_STEPS="deps docker images molecule" bash scripts/test.sh
+
+# The collection artifact, as published.
+build:
+	mkdir -p build
+	.venv/bin/ansible-galaxy collection build --force --output-path build .
