@@ -221,6 +221,8 @@ except ImportError:
 else:
     PYNVML_IMPORT_ERROR = None
 
+SYSFS_ROOT = "/sys"
+
 
 def load_nvml():
     if pynvml is None:
@@ -253,7 +255,7 @@ def main():
     if backend == "nvml" and pynvml is None:
         module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=PYNVML_IMPORT_ERROR)
 
-    facts, warnings, failures = _gpu.gather(backend, load_nvml, nvidia_smi_runner(module))
+    facts, warnings, failures = _gpu.gather(backend, load_nvml, nvidia_smi_runner(module), SYSFS_ROOT)
     for warning in warnings:
         module.warn(warning)
     if facts["backend"] == "none":

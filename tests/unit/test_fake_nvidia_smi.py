@@ -209,3 +209,40 @@ def test_summary_table_names_the_holders(smi):
     assert rc == 0
     assert "    701MiB /   4096MiB" in out
     assert "\n    0       1201      G   /usr/lib/xorg/Xorg           431MiB\n" in out
+
+
+@pytest.mark.parametrize("profile, units, expected_gpu", [
+    ("gtx970.json", DESKTOP, {
+        "memory_total_mib": 4096, "memory_used_mib": 701, "memory_free_mib": 3329, "memory_reserved_mib": 66,
+        "display_active": True, "processes_supported": True,
+        "processes": [{"pid": 1187, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229},
+                      {"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431}]}),
+    ("gtx970.json", {}, {
+        "memory_total_mib": 4096, "memory_used_mib": 1, "memory_free_mib": 4029, "memory_reserved_mib": 66,
+        "display_active": False, "processes_supported": True, "processes": []}),
+    ("gtx970-470.json", DESKTOP, {
+        "memory_total_mib": 4043, "memory_used_mib": 702, "memory_free_mib": 3341, "memory_reserved_mib": None,
+        "display_active": True, "processes_supported": True,
+        "processes": [{"pid": 1187, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229},
+                      {"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431}]}),
+    ("no-processes.json", DESKTOP, {
+        "name": "NVIDIA GeForce GT 730", "uuid": "GPU-8c41f0d2-6a7e-4b35-9d1c-2e5f7a9b3c60",
+        "memory_total_mib": 1999, "memory_used_mib": 125, "memory_free_mib": 1874, "memory_reserved_mib": None,
+        "display_active": None, "processes_supported": False, "processes": []}),
+])
+def test_nvidia_smi_backend_reads_the_fake(smi, profile, units, expected_gpu):
+    from ansible_collections.vramfree.webui.plugins.module_utils import _gpu
+
+    def run(args):
+        rc, out = smi(*args, profile=PROFILES / profile, units=units, cgroups=DESKTOP_PIDS)
+        return rc, out, ""
+
+    warnings: list = []
+    facts = _gpu.probe_nvidia_smi(run, warnings)
+    expected = {"index": 0, "vendor": "nvidia", "name": "NVIDIA GeForce GTX 970",
+                "uuid": "GPU-5d1e2a7c-3b9f-4c61-8e0a-97f2b4c6d813", "pci_bus_id": "00000000:01:00.0",
+                "persistence_mode": False}
+    expected.update(expected_gpu)
+    driver = "535.247.01" if profile == "gtx970.json" else "470.256.02"
+    assert facts == {"backend": "nvidia_smi", "driver_version": driver, "gpus": [expected]}
+    assert warnings == []

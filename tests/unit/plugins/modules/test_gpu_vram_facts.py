@@ -1,0 +1,167 @@
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""gpu_vram_facts's main(): options, warnings, failures and check mode."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import pathlib
+import sys
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.vramfree.webui.plugins.modules import gpu_vram_facts
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "module_utils"))
+from gpu_doubles import MIB, FakeNvml, RecordedSmi  # noqa: E402  pylint: disable=wrong-import-position
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core before 2.19 reads the arguments from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
+
+
+class AnsibleExitJson(Exception):
+    pass
+
+
+class AnsibleFailJson(Exception):
+    pass
+
+
+def exit_json(self, **kwargs):
+    raise AnsibleExitJson(kwargs)
+
+
+def fail_json(self, **kwargs):
+    raise AnsibleFailJson(kwargs)
+
+
+@pytest.fixture
+def host(monkeypatch, tmp_path):
+    """A host with no pynvml, no nvidia-smi and an empty sysfs, unless a test adds them."""
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg, **kw: warnings.append(msg))
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **kw: None)
+    monkeypatch.setattr(gpu_vram_facts, "pynvml", None)
+    monkeypatch.setattr(gpu_vram_facts, "PYNVML_IMPORT_ERROR", "Traceback: No module named 'pynvml'")
+    monkeypatch.setattr(gpu_vram_facts, "SYSFS_ROOT", str(tmp_path))
+    state = {"warnings": warnings, "root": tmp_path}
+    return state
+
+
+def run_module(args, outcome=AnsibleExitJson):
+    with patch_module_args(args):
+        with pytest.raises(outcome) as result:
+            gpu_vram_facts.main()
+    return result.value.args[0]
+
+
+NO_GPU = {"backend": "none", "driver_version": None, "gpus": []}
+
+
+def tried(root):
+    return ("No GPU found (tried nvml: the pynvml module (nvidia-ml-py) is not installed; "
+            "nvidia_smi: nvidia-smi is not installed; "
+            "sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" % root)
+
+
+def test_no_gpu_gives_an_empty_list_and_a_warning(host):
+    result = run_module({})
+    assert result == {"changed": False, "ansible_facts": {"gpu_vram": NO_GPU}}
+    assert host["warnings"] == [tried(host["root"])]
+
+
+def test_required_fails_naming_what_was_tried(host):
+    result = run_module({"required": True}, AnsibleFailJson)
+    assert result["msg"] == tried(host["root"])
+    assert result["ansible_facts"] == {"gpu_vram": NO_GPU}
+
+
+def test_explicit_nvml_without_pynvml_is_missing_required_lib(host):
+    result = run_module({"backend": "nvml"}, AnsibleFailJson)
+    assert result["msg"].startswith("Failed to import the required Python library (nvidia-ml-py)")
+    assert result["exception"] == "Traceback: No module named 'pynvml'"
+
+
+def test_explicit_backend_failure_names_only_that_backend(host):
+    result = run_module({"backend": "sysfs", "required": True}, AnsibleFailJson)
+    assert result["msg"] == "No GPU found (tried sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" \
+        % host["root"]
+
+
+def test_bad_backend_is_rejected(host):
+    result = run_module({"backend": "rocm"}, AnsibleFailJson)
+    assert "value of backend must be one of: auto, nvml, nvidia_smi, sysfs" in result["msg"]
+
+
+def gtx970(**extra):
+    device = dict(name="NVIDIA GeForce GTX 970", uuid="GPU-5d1e2a7c-3b9f-4c61-8e0a-97f2b4c6d813",
+                  bus_id="00000000:01:00.0", total=4096 * MIB, reserved=66 * MIB, used=701 * MIB,
+                  free=3329 * MIB, display=1, persistence=0,
+                  graphics=[(1201, 431 * MIB), (1874, 229 * MIB)], compute=[])
+    device.update(extra)
+    return device
+
+
+GTX970_FACTS = {"backend": "nvml", "driver_version": "535.247.01", "gpus": [{
+    "index": 0, "vendor": "nvidia", "name": "NVIDIA GeForce GTX 970",
+    "uuid": "GPU-5d1e2a7c-3b9f-4c61-8e0a-97f2b4c6d813", "pci_bus_id": "00000000:01:00.0",
+    "memory_total_mib": 4096, "memory_used_mib": 701, "memory_free_mib": 3329, "memory_reserved_mib": 66,
+    "display_active": True, "persistence_mode": False, "processes_supported": True,
+    "processes": [{"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431},
+                  {"pid": 1874, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229}]}]}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_nvml_facts_same_in_check_mode(host, monkeypatch, check_mode):
+    nvml = FakeNvml("535.247.01", [gtx970()], names={1201: "/usr/lib/xorg/Xorg", 1874: "/usr/bin/gnome-shell"})
+    monkeypatch.setattr(gpu_vram_facts, "pynvml", nvml)
+    result = run_module({"_ansible_check_mode": check_mode})
+    assert result == {"changed": False, "ansible_facts": {"gpu_vram": GTX970_FACTS}}
+    assert host["warnings"] == []
+    assert (nvml.calls["nvmlInit"], nvml.calls["nvmlShutdown"]) == (1, 1)
+
+
+def test_lost_gpu_is_a_warning_not_a_failure(host, monkeypatch):
+    nvml = FakeNvml("535.247.01", [dict(gtx970(), lost=True), gtx970(bus_id="00000000:02:00.0")],
+                    names={1201: "/usr/lib/xorg/Xorg", 1874: "/usr/bin/gnome-shell"})
+    monkeypatch.setattr(gpu_vram_facts, "pynvml", nvml)
+    result = run_module({"required": True})
+    gpus = result["ansible_facts"]["gpu_vram"]["gpus"]
+    assert gpus[0]["error"] == "GPU is lost"
+    assert gpus[1] == dict(GTX970_FACTS["gpus"][0], index=1, pci_bus_id="00000000:02:00.0")
+    assert host["warnings"] == ["GPU 0 could not be read through NVML: GPU is lost"]
+
+
+def test_nvidia_smi_runs_with_lc_all_c(host, monkeypatch):
+    recorded = RecordedSmi("gtx970-gnome-470")
+    seen = []
+
+    def run_command(self, args, check_rc=False, environ_update=None, **kwargs):
+        seen.append((args[0], environ_update))
+        return recorded(args[1:])
+
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
+                        lambda self, name, *a, **kw: "/usr/bin/nvidia-smi" if name == "nvidia-smi" else None)
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+    result = run_module({"backend": "auto"})
+    facts = result["ansible_facts"]["gpu_vram"]
+    assert (facts["backend"], facts["driver_version"]) == ("nvidia_smi", "470.256.02")
+    assert [(g["memory_total_mib"], g["memory_used_mib"], g["memory_free_mib"], g["memory_reserved_mib"])
+            for g in facts["gpus"]] == [(4043, 702, 3341, None)]
+    assert seen == [("/usr/bin/nvidia-smi", {"LC_ALL": "C", "LANG": "C"})] * 3
+    assert host["warnings"] == []
