@@ -1,0 +1,879 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Read and rewrite the one line that sets ``COMMANDLINE_ARGS`` in a launch script.
+
+Two levels of quoting meet on that line. The file's own language (bash for ``sh``,
+cmd.exe for ``bat``, systemd's EnvironmentFile rules for ``env``) turns the line into the
+environment variable's text; the web UI then runs ``shlex.split`` on that text (A1111's
+``launch_utils``), which gives the arguments argparse sees. Both levels are decoded here
+exactly, words keep the bytes they were written with unless an edit touches them, and the
+rewritten line is decoded again before it is returned, so what is written is what the UI
+will read.
+
+Pure functions over text: nothing here touches files or imports Ansible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+
+FORMATS = ('sh', 'bat', 'env')
+NAME = 'COMMANDLINE_ARGS'
+
+_WHITESPACE = ' \t\r\n'
+# argparse reads these as values, not options (its _negative_number_matcher).
+_NEGATIVE_NUMBER = re.compile(r'^-\d+$|^-\d*\.\d+$')
+_FLAG_NAME = re.compile(r'^--?[A-Za-z0-9][A-Za-z0-9_.-]*$')
+_LINE = re.compile(r'[^\n]*\n|[^\n]+')
+
+_SH_ASSIGNMENT = re.compile(r'^[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS(\+?)=')
+_SH_OTHER_ASSIGNMENT = re.compile(r'(?:^|[\s;&|(`])COMMANDLINE_ARGS\+?=')
+_SH_EXPORTED = re.compile(r'^[ \t]*(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*)[ \t][^#]*\bCOMMANDLINE_ARGS\b'
+                          r'|^[ \t]*set[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)')
+_SH_REST = re.compile(r'^[ \t]*(?:#.*)?$|^[ \t]*;[ \t]*export[ \t]+COMMANDLINE_ARGS[ \t]*;?[ \t]*(?:#.*)?$')
+_SH_ANCHOR = re.compile(r'^([ \t]*)#+[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS=')
+_SH_BARE_SAFE = re.compile(r'^[A-Za-z0-9_@%+=:,./-]+$')
+
+_BAT_ASSIGNMENT = re.compile(r'^[ \t]*@?[ \t]*set[ \t]+(")?COMMANDLINE_ARGS=', re.IGNORECASE)
+_BAT_OTHER_ASSIGNMENT = re.compile(r'\bset[ \t]+"?COMMANDLINE_ARGS=', re.IGNORECASE)
+_BAT_COMMENT = re.compile(r'^[ \t]*@?[ \t]*(?:rem(?:[ \t]|$)|::)', re.IGNORECASE)
+_BAT_ANCHOR = re.compile(r'^([ \t]*)@?[ \t]*(?:rem|::)[ \t]*@?[ \t]*set[ \t]+"?COMMANDLINE_ARGS=', re.IGNORECASE)
+_BAT_LAUNCH = re.compile(r'^([ \t]*)@?[ \t]*(?:call[ \t]+)?"?[^"\s]*webui\.bat', re.IGNORECASE)
+
+_ENV_ASSIGNMENT = re.compile(r'^[ \t]*COMMANDLINE_ARGS[ \t]*=')
+_ENV_EXPORT = re.compile(r'^[ \t]*export[ \t]+COMMANDLINE_ARGS[ \t]*=')
+_ENV_COMMENT = re.compile(r'^[ \t]*[#;]')
+_ENV_ANCHOR = re.compile(r'^([ \t]*)[#;]+[ \t]*COMMANDLINE_ARGS[ \t]*=')
+
+_SECRET_IN_LINE = re.compile(
+    r'(%s)(?=[\s=\'"]|$)' % '|'.join(re.escape(f) for f in sorted(catalog.SECRET_FLAGS, key=len, reverse=True)))
+
+
+class LaunchArgsError(Exception):
+    """A file or a request this module will not act on; the file stays as it is."""
+
+    def __init__(self, msg, line_no=None, line=None):
+        if line_no is not None:
+            msg = '%s (line %d: %s)' % (msg, line_no, mask_line(line))
+        super(LaunchArgsError, self).__init__(msg)
+        self.line_no = line_no
+
+
+def mask_line(line):
+    """A line fit for a message: everything after the first secret flag is hidden.
+
+    Used for lines that may not parse, so the value's end is unknown: hiding the rest of
+    the line is the only safe cut.
+    """
+    line = line.rstrip('\r\n')
+    match = _SECRET_IN_LINE.search(line)
+    if match:
+        return line[:match.end()] + ' ' + catalog.MASK
+    return line
+
+
+def detect_format(path):
+    """``bat`` for .bat/.cmd, ``sh`` for .sh, else ``env`` (systemd EnvironmentFiles
+    usually have no extension, e.g. /etc/default/sd-webui)."""
+    lower = path.lower()
+    if lower.endswith(('.bat', '.cmd')):
+        return 'bat'
+    if lower.endswith('.sh'):
+        return 'sh'
+    return 'env'
+
+
+# ---------------------------------------------------------------- the shlex level
+
+class Word(object):
+    __slots__ = ('start', 'end', 'value')
+
+    def __init__(self, start, end, value):
+        self.start = start
+        self.end = end
+        self.value = value
+
+
+def split_words(text):
+    """``shlex.split(text)`` with each word's span in ``text``.
+
+    Same rules as shlex in POSIX mode without comments: quotes concatenate, a backslash
+    outside quotes escapes anything, inside double quotes only ``"`` and ``\\``.
+    Raises ValueError with shlex's messages.
+    """
+    words = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in _WHITESPACE:
+            i += 1
+            continue
+        start, chars = i, []
+        while i < n and text[i] not in _WHITESPACE:
+            c = text[i]
+            if c == "'":
+                close = text.find("'", i + 1)
+                if close < 0:
+                    raise ValueError('No closing quotation')
+                chars.append(text[i + 1:close])
+                i = close + 1
+            elif c == '"':
+                i += 1
+                while True:
+                    if i >= n:
+                        raise ValueError('No closing quotation')
+                    c = text[i]
+                    if c == '"':
+                        i += 1
+                        break
+                    if c == '\\' and i + 1 < n and text[i + 1] in '"\\':
+                        chars.append(text[i + 1])
+                        i += 2
+                        continue
+                    chars.append(c)
+                    i += 1
+            elif c == '\\':
+                if i + 1 >= n:
+                    raise ValueError('No escaped character')
+                chars.append(text[i + 1])
+                i += 2
+            else:
+                chars.append(c)
+                i += 1
+        words.append(Word(start, i, ''.join(chars)))
+    return words
+
+
+def _quote_word(value, inner, fmt):
+    """``value`` written so that shlex gives it back, in the line's quote style."""
+    special = " \t\r\n'\"\\" + ('&|<>^()' if fmt == 'bat' else '')
+    if value and not any(c in special for c in value):
+        return value
+    if inner == "'" and "'" not in value:
+        return "'" + value + "'"
+    out = []
+    for k, c in enumerate(value):
+        if c == '"' or (c == '\\' and (k + 1 == len(value) or value[k + 1] in '"\\')):
+            out.append('\\')
+        out.append(c)
+    return '"' + ''.join(out) + '"'
+
+
+def _is_flag(value):
+    return len(value) > 1 and value.startswith('-') and not _NEGATIVE_NUMBER.match(value)
+
+
+# ---------------------------------------------------------------- the file level
+
+def _double_quoted(text):
+    """Double quotes as bash and systemd both read them: a backslash is escaped only
+    where it would otherwise escape the next character."""
+    out = []
+    for k, c in enumerate(text):
+        if c in '"$`' or (c == '\\' and (k + 1 == len(text) or text[k + 1] in '"$`\\')):
+            out.append('\\')
+        out.append(c)
+    return '"' + ''.join(out) + '"'
+
+
+def _single_quoted_or_double(text):
+    if "'" in text:
+        return _double_quoted(text)
+    return "'" + text + "'"
+
+
+def _style(segments):
+    """The quote style of a value from its segments: one quoted run keeps its quote."""
+    collapsed = [s for k, s in enumerate(segments) if k == 0 or s != 'bare' or segments[k - 1] != 'bare']
+    if not collapsed or collapsed == ['bare']:
+        return 'bare'
+    if len(collapsed) == 1:
+        return collapsed[0]
+    return 'mixed'
+
+
+class Assignment(object):
+    """The active assignment: ``line`` = ``prefix`` + raw value + ``suffix``."""
+
+    __slots__ = ('index', 'prefix', 'raw', 'suffix', 'style', 'value', 'eol')
+
+    def __init__(self, index, prefix, raw, suffix, style, value, eol):
+        self.index = index
+        self.prefix = prefix
+        self.raw = raw
+        self.suffix = suffix
+        self.style = style
+        self.value = value
+        self.eol = eol
+
+
+def _decode_sh(line, start, line_no):
+    """Decode a bash assignment value starting at ``start``; returns (value, end, style)."""
+    i, n = start, len(line)
+    chars, segments = [], []
+    while i < n:
+        c = line[i]
+        if c in ' \t;&|<>()':
+            break
+        if c == "'":
+            close = line.find("'", i + 1)
+            if close < 0:
+                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
+                                      'goes on over several lines is not supported)', line_no, line)
+            chars.append(line[i + 1:close])
+            segments.append("'")
+            i = close + 1
+        elif c == '"':
+            segments.append('"')
+            i += 1
+            while True:
+                if i >= n:
+                    raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
+                                          'goes on over several lines is not supported)', line_no, line)
+                c = line[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == '\\' and i + 1 < n and line[i + 1] in '$`"\\':
+                    chars.append(line[i + 1])
+                    i += 2
+                    continue
+                if c in '$`':
+                    raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
+                                          '${VAR}, $(cmd) or backticks), so its arguments are only known '
+                                          'when the script runs', line_no, line)
+                chars.append(c)
+                i += 1
+        elif c == '\\':
+            if i + 1 >= n:
+                raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which is '
+                                      'not supported', line_no, line)
+            chars.append(line[i + 1])
+            segments.append('bare')
+            i += 2
+        elif c in '$`' or (c == '~' and i == start):
+            raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
+                                  '${VAR}, $(cmd), backticks or ~), so its arguments are only known '
+                                  'when the script runs', line_no, line)
+        else:
+            chars.append(c)
+            segments.append('bare')
+            i += 1
+    return ''.join(chars), i, _style(segments)
+
+
+def _decode_env(line, start, line_no):
+    """Decode a systemd EnvironmentFile value (src/basic/env-file.c, one line)."""
+    i, n = start, len(line)
+    chars, segments = [], []
+    state = 'pre'
+    trailing_ws = None
+    while i < n:
+        c = line[i]
+        if state == 'pre':
+            if c in ' \t':
+                pass
+            elif c == "'":
+                close = line.find("'", i + 1)
+                if close < 0:
+                    raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
+                                          'goes on over several lines is not supported)', line_no, line)
+                chars.append(line[i + 1:close])
+                segments.append("'")
+                i = close
+            elif c == '"':
+                segments.append('"')
+                i += 1
+                while True:
+                    if i >= n or (line[i] == '\\' and i + 1 >= n):
+                        raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value '
+                                              'that goes on over several lines is not supported)',
+                                              line_no, line)
+                    c = line[i]
+                    if c == '"':
+                        break
+                    if c == '\\':
+                        if line[i + 1] not in '"\\`$':
+                            chars.append('\\')
+                        chars.append(line[i + 1])
+                        i += 2
+                        continue
+                    chars.append(c)
+                    i += 1
+            else:
+                state = 'value'
+                continue
+        else:
+            segments.append('bare')
+            if c == '\\':
+                if i + 1 >= n:
+                    raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which '
+                                          'is not supported', line_no, line)
+                chars.append(line[i + 1])
+                trailing_ws = None
+                i += 1
+            else:
+                if c not in ' \t':
+                    trailing_ws = None
+                elif trailing_ws is None:
+                    trailing_ws = len(chars)
+                chars.append(c)
+        i += 1
+    if state == 'value' and trailing_ws is not None:
+        chars = chars[:trailing_ws]
+    return ''.join(chars), _style(segments)
+
+
+def _check_bat_value(value, quoted, line_no, line):
+    if '%' in value:
+        raise LaunchArgsError('the COMMANDLINE_ARGS value uses %VAR% expansion, so its arguments are '
+                              'only known when the script runs', line_no, line)
+    inside = quoted
+    for c in value:
+        if c == '"':
+            inside = not inside
+        elif not inside and c in '&|<>^':
+            raise LaunchArgsError('the COMMANDLINE_ARGS value contains a cmd.exe operator or escape '
+                                  '(& | < > ^) outside quotes', line_no, line)
+
+
+def split_lines(text):
+    """Lines with their line endings, so that ''.join() gives ``text`` back."""
+    return _LINE.findall(text)
+
+
+def _content(line):
+    if line.endswith('\r\n'):
+        return line[:-2], '\r\n'
+    if line.endswith('\n'):
+        return line[:-1], '\n'
+    return line, ''
+
+
+def _parse_line(fmt, index, line):
+    content, eol = _content(line)
+    line_no = index + 1
+    if fmt == 'sh':
+        match = _SH_ASSIGNMENT.match(content)
+        if match.group(1):
+            raise LaunchArgsError('COMMANDLINE_ARGS is appended to (+=), so part of its value comes from '
+                                  'elsewhere', line_no, content)
+        value, end, style = _decode_sh(content, match.end(), line_no)
+        if not _SH_REST.match(content[end:]):
+            raise LaunchArgsError('unexpected text after the COMMANDLINE_ARGS value', line_no, content)
+        rest = content[end:]
+        return Assignment(index, content[:match.end()], content[match.end():end], rest, style, value, eol)
+    if fmt == 'bat':
+        match = _BAT_ASSIGNMENT.match(content)
+        if match.group(1):
+            close = content.rfind('"')
+            if close < match.end():
+                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS assignment', line_no, content)
+            raw, suffix = content[match.end():close], content[close:]
+        else:
+            raw, suffix = content[match.end():], ''
+        _check_bat_value(raw, bool(match.group(1)), line_no, content)
+        return Assignment(index, content[:match.end()], raw, suffix, 'raw', raw, eol)
+    match = _ENV_ASSIGNMENT.match(content)
+    value, style = _decode_env(content, match.end(), line_no)
+    start = match.end()
+    while start < len(content) and content[start] in ' \t':
+        start += 1
+    end = max(len(content.rstrip(' \t')), start)
+    if content[start:end].endswith('\\') and end < len(content):
+        end += 1
+    return Assignment(index, content[:start], content[start:end], content[end:], style, value, eol)
+
+
+def _is_assignment(fmt, content):
+    if fmt == 'sh':
+        return bool(_SH_ASSIGNMENT.match(content))
+    if fmt == 'bat':
+        return bool(_BAT_ASSIGNMENT.match(content))
+    return bool(_ENV_ASSIGNMENT.match(content))
+
+
+def _check_other_forms(fmt, index, content):
+    line_no = index + 1
+    if fmt == 'sh':
+        if not content.lstrip().startswith('#') and _SH_OTHER_ASSIGNMENT.search(content):
+            raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
+                                  '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..." on a line of '
+                                  'its own)', line_no, content)
+    elif fmt == 'bat':
+        if not _BAT_COMMENT.match(content) and _BAT_OTHER_ASSIGNMENT.search(content):
+            raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
+                                  '"set COMMANDLINE_ARGS=..." on a line of its own)', line_no, content)
+    elif _ENV_EXPORT.match(content):
+        raise LaunchArgsError('systemd does not read "export" in an EnvironmentFile: this line sets '
+                              'nothing', line_no, content)
+
+
+def find_assignment(lines, fmt):
+    """The active assignment of ``lines``, or None. Refuses files it cannot edit safely."""
+    found = None
+    for index, line in enumerate(lines):
+        content = _content(line)[0]
+        if _is_assignment(fmt, content):
+            if found is not None:
+                raise LaunchArgsError('more than one active COMMANDLINE_ARGS assignment (the first is '
+                                      'line %d: %s); keep one' % (found.index + 1, mask_line(lines[found.index])),
+                                      index + 1, content)
+            found = _parse_line(fmt, index, line)
+        else:
+            _check_other_forms(fmt, index, content)
+    return found
+
+
+def encode_value(value, style, fmt):
+    """The raw text of the line's value for the variable's text ``value``."""
+    if fmt == 'bat':
+        return value
+    if style == "'":
+        return _single_quoted_or_double(value)
+    if style == 'bare':
+        if fmt == 'sh' and (value == '' or _SH_BARE_SAFE.match(value)):
+            return value
+        if fmt == 'env' and '\\' not in value and value == value.strip(' \t') and value[:1] not in ('"', "'"):
+            return value
+    return _double_quoted(value)
+
+
+def _render_line(assignment, value, fmt):
+    return assignment.prefix + encode_value(value, assignment.style, fmt) + assignment.suffix
+
+
+# ---------------------------------------------------------------- the flag level
+
+class _Item(object):
+    """One flag with its values, or a stray word; ``entries`` say how to write it.
+
+    An entry is (original word index or None, raw text or None): None raw keeps the
+    original word's bytes; an index keeps the original spacing to its neighbour.
+    """
+
+    __slots__ = ('flag', 'values', 'inline', 'entries', 'removed')
+
+    def __init__(self, flag, values, inline, entries):
+        self.flag = flag
+        self.values = values
+        self.inline = inline
+        self.entries = entries
+        self.removed = False
+
+
+def _takes(arity):
+    if arity == catalog.SWITCH:
+        return 0
+    if arity in (catalog.ONE, catalog.OPTIONAL, catalog.APPEND):
+        return 1
+    return None
+
+
+def _group(words, ui):
+    items = []
+    i = 0
+    while i < len(words):
+        value = words[i].value
+        if not _is_flag(value):
+            items.append(_Item(None, [value], False, [(i, None)]))
+            i += 1
+            continue
+        if value.startswith('--') and '=' in value:
+            flag, inline_value = value.split('=', 1)
+            items.append(_Item(flag, [inline_value], True, [(i, None)]))
+            i += 1
+            continue
+        item = _Item(value, [], False, [(i, None)])
+        i += 1
+        limit = _takes(catalog.arity(ui, value))
+        while i < len(words) and (limit is None or len(item.values) < limit) and not _is_flag(words[i].value):
+            item.values.append(words[i].value)
+            item.entries.append((i, None))
+            i += 1
+        items.append(item)
+    return items
+
+
+def parse_args(value, ui='a1111'):
+    """Flag occurrences of a COMMANDLINE_ARGS text as (flag, values, inline) tuples."""
+    return [(it.flag, list(it.values), it.inline) for it in _group(split_words(value), ui)]
+
+
+def _render_item(flag, values, inline, mask=True):
+    if mask and flag in catalog.SECRET_FLAGS:
+        values = [catalog.MASK for _v in values]
+    if flag is None:
+        return ' '.join(values)
+    if inline:
+        return '%s=%s' % (flag, values[0])
+    return ' '.join([flag] + list(values))
+
+
+def mask_args(args):
+    """An argument list with the values of secret flags replaced by the mask."""
+    masked = []
+    hide_next = 0
+    for arg in args:
+        if hide_next:
+            masked.append(catalog.MASK)
+            hide_next -= 1
+            continue
+        flag = arg.split('=', 1)[0] if arg.startswith('--') else arg
+        if flag in catalog.SECRET_FLAGS:
+            if '=' in arg:
+                masked.append(flag + '=' + catalog.MASK)
+            else:
+                masked.append(arg)
+                hide_next = 1
+            continue
+        masked.append(arg)
+    return masked
+
+
+def command_line(args):
+    """The masked arguments as one line a user can read or paste into a shell."""
+    out = []
+    for arg in mask_args(args):
+        if catalog.MASK in arg or (arg and re.match(r'^[A-Za-z0-9_@%+=:,./-]+$', arg)):
+            out.append(arg)
+        else:
+            out.append("'" + arg.replace("'", "'\"'\"'") + "'")
+    return ' '.join(out)
+
+
+def secret_values(value, ui='a1111'):
+    """Values of secret flags in a COMMANDLINE_ARGS text (for Ansible's no_log_values)."""
+    found = set()
+    for item in _group(split_words(value), ui):
+        if item.flag in catalog.SECRET_FLAGS:
+            found.update(v for v in item.values if v)
+    return found
+
+
+def normalize_flag(name):
+    """``lowvram`` and ``--lowvram`` name the same flag."""
+    name = str(name).strip()
+    if not name.startswith('-'):
+        name = '--' + name
+    if not _FLAG_NAME.match(name):
+        raise LaunchArgsError('%r is not a flag name' % name)
+    return name
+
+
+def _value_text(flag, value, fmt):
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, tuple)):
+        raise LaunchArgsError('flag %s: a value must be a string or a number, not %r' % (flag, value))
+    text = str(value)
+    if any(c in text for c in '\r\n\x00'):
+        raise LaunchArgsError('flag %s: a value cannot contain a line break' % flag)
+    if fmt == 'bat' and ('%' in text or '"' in text):
+        raise LaunchArgsError('flag %s: a value written to a .bat file cannot contain %% or a double quote' % flag)
+    if _is_flag(text):
+        raise LaunchArgsError('flag %s: the value %r starts with "-", argparse would read it as a flag'
+                              % (flag, text if flag not in catalog.SECRET_FLAGS else catalog.MASK))
+    return text
+
+
+class _Editor(object):
+    def __init__(self, text, ui, fmt, inner):
+        self.text = text
+        self.ui = ui
+        self.fmt = fmt
+        self.inner = inner
+        self.words = split_words(text)
+        self.items = _group(self.words, ui)
+        self.warnings = []
+
+    def quote(self, value):
+        return _quote_word(value, self.inner, self.fmt)
+
+    def live(self, flag):
+        return [it for it in self.items if not it.removed and it.flag == flag]
+
+    def new_item(self, flag, values):
+        entries = [(None, self.quote(flag))] + [(None, self.quote(v)) for v in values]
+        return _Item(flag, list(values), False, entries)
+
+    def insert(self, item, before=None):
+        if before is None:
+            self.items.append(item)
+        else:
+            self.items.insert(self.items.index(before), item)
+
+    def set_present(self, flag, present):
+        occurrences = self.live(flag)
+        if not present:
+            for item in occurrences:
+                item.removed = True
+        elif not occurrences:
+            self.insert(self.new_item(flag, []))
+
+    def set_occurrence(self, item, values):
+        if item.values == values:
+            return
+        if item.inline and len(values) == 1:
+            item.entries = [(item.entries[0][0], self.quote(item.flag + '=' + values[0]))]
+        elif item.inline:
+            item.entries = [(item.entries[0][0], self.quote(item.flag))] + [(None, self.quote(v)) for v in values]
+        else:
+            old = item.entries[1:]
+            entries = [item.entries[0]]
+            for k, value in enumerate(values):
+                if k < len(old):
+                    entries.append(old[k] if item.values[k] == value else (old[k][0], self.quote(value)))
+                else:
+                    entries.append((None, self.quote(value)))
+            item.entries = entries
+        item.values = list(values)
+        item.inline = item.inline and len(values) == 1
+
+    def set_values(self, flag, wanted):
+        """``wanted``: the values of each occurrence, in order."""
+        occurrences = self.live(flag)
+        for item, values in zip(occurrences, wanted):
+            self.set_occurrence(item, values)
+        for item in occurrences[len(wanted):]:
+            item.removed = True
+        anchor = None
+        if occurrences and len(wanted) > len(occurrences):
+            following = self.items.index(occurrences[-1]) + 1
+            anchor = self.items[following] if following < len(self.items) else None
+        for values in wanted[len(occurrences):]:
+            self.insert(self.new_item(flag, values), before=anchor)
+
+    def apply_flag(self, flag, value):
+        arity = catalog.arity(self.ui, flag)
+        if flag in catalog.CATALOG[self.ui]['ignored_memory_flags'] and value is True:
+            self.warnings.append('%s ignores %s: its own memory management decides; to force a mode use '
+                                 'memory_mode (e.g. always-low-vram)' % (catalog.CATALOG[self.ui]['name'], flag))
+        if value is True or value is False:
+            if value and arity in (catalog.ONE, catalog.MANY, catalog.APPEND):
+                raise LaunchArgsError('flag %s takes a value: give the value, or false to remove it' % flag)
+            self.set_present(flag, value)
+            return
+        if arity == catalog.SWITCH:
+            raise LaunchArgsError('flag %s is a switch: use true or false' % flag)
+        if isinstance(value, (list, tuple)):
+            values = [_value_text(flag, v, self.fmt) for v in value]
+            if arity in (catalog.ONE, catalog.OPTIONAL):
+                raise LaunchArgsError('flag %s takes one value, not a list' % flag)
+            if not values and arity != catalog.ANY:
+                raise LaunchArgsError('flag %s needs at least one value; use false to remove it' % flag)
+        else:
+            values = [_value_text(flag, value, self.fmt)]
+        if arity == catalog.APPEND:
+            self.set_values(flag, [[v] for v in values])
+        else:
+            self.set_values(flag, [values])
+
+    def apply_memory_mode(self, mode):
+        entry = catalog.CATALOG[self.ui]
+        modes = catalog.memory_modes(self.ui)
+        if mode not in modes:
+            ignored = [f.lstrip('-') for f in entry['ignored_memory_flags']]
+            if mode not in ignored:
+                raise LaunchArgsError('%s has no memory mode %r; its modes: %s'
+                                      % (entry['name'], mode, ', '.join(modes)))
+            self.warnings.append('%s ignores --%s: its own memory management decides, so no memory flag is '
+                                 'written; to force a mode choose one of: %s'
+                                 % (entry['name'], mode, ', '.join(m for m in modes if m != 'none')))
+            mode = 'none'
+        target = catalog.memory_flag(self.ui, mode)
+        group = catalog.memory_group(self.ui)
+        present = [it for it in self.items if not it.removed and it.flag in group]
+        kept = next((it for it in present if it.flag == target), None)
+        if target and kept is None:
+            self.insert(self.new_item(target, []), before=present[0] if present else None)
+        for item in present:
+            if item is not kept:
+                item.removed = True
+
+    def result(self):
+        """The new variable text: kept words keep their bytes and their spacing."""
+        words, text = self.words, self.text
+        if not words:
+            lead, tail = text, ''
+        else:
+            lead, tail = text[:words[0].start], text[words[-1].end:]
+        out = []
+        previous = None
+        for item in self.items:
+            if item.removed:
+                continue
+            for index, raw in item.entries:
+                if out:
+                    if previous is not None and index == previous + 1:
+                        out.append(text[words[previous].end:words[index].start])
+                    else:
+                        out.append(' ')
+                out.append(text[words[index].start:words[index].end] if raw is None else raw)
+                previous = index
+        return lead + ''.join(out) + tail
+
+
+def _inner_style(value, words, fmt, outer):
+    for word in words:
+        for c in value[word.start:word.end]:
+            if c in '\'"':
+                return c
+    if fmt == 'bat' or outer == "'":
+        return '"'
+    return "'"
+
+
+def _occurrences(value, ui):
+    return [_render_item(it.flag, it.values, it.inline) for it in _group(split_words(value), ui)]
+
+
+def _multiset_minus(first, second):
+    left = Counter(second)
+    out = []
+    for entry in first:
+        if left[entry]:
+            left[entry] -= 1
+        else:
+            out.append(entry)
+    return out
+
+
+class EditResult(object):
+    __slots__ = ('text', 'changed', 'args_before', 'args_after', 'added', 'removed', 'warnings',
+                 'line_no', 'secrets', 'value_after')
+
+    def __init__(self, **kwargs):
+        for key in self.__slots__:
+            setattr(self, key, kwargs.get(key))
+
+
+def read_value(text, fmt):
+    """The COMMANDLINE_ARGS text a file sets ('' when it sets none)."""
+    assignment = find_assignment(split_lines(text), fmt)
+    return assignment.value if assignment else ''
+
+
+def _insertion_point(lines, fmt):
+    """Where a new assignment goes: after the stock commented-out one, for a .bat before
+    the line that starts the web UI, else at the end. Returns (index, indent)."""
+    anchor = {'sh': _SH_ANCHOR, 'bat': _BAT_ANCHOR, 'env': _ENV_ANCHOR}[fmt]
+    for index, line in enumerate(lines):
+        match = anchor.match(_content(line)[0])
+        if match:
+            return index + 1, match.group(1)
+    if fmt == 'bat':
+        for index, line in enumerate(lines):
+            match = _BAT_LAUNCH.match(_content(line)[0])
+            if match and not _BAT_COMMENT.match(_content(line)[0]):
+                return index, match.group(1)
+    return len(lines), ''
+
+
+def _new_assignment(value, fmt, indent):
+    if fmt == 'sh':
+        return indent + 'export COMMANDLINE_ARGS=' + _double_quoted(value)
+    if fmt == 'bat':
+        return indent + 'set COMMANDLINE_ARGS=' + value
+    return indent + 'COMMANDLINE_ARGS=' + _double_quoted(value)
+
+
+def _check_written(fmt, index, content, expected):
+    """Decode the line just written: what the UI reads must be what was meant."""
+    assignment = _parse_line(fmt, index, content)
+    if assignment.value != expected:
+        raise LaunchArgsError('internal error: the rewritten COMMANDLINE_ARGS line would not read back '
+                              'as intended; nothing was written', index + 1, content)
+
+
+def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True):
+    """Apply ``flags`` and ``memory_mode`` to the COMMANDLINE_ARGS assignment of ``text``.
+
+    Everything outside the assignment's value is returned byte for byte; an unchanged
+    value returns ``text`` itself.
+    """
+    if fmt not in FORMATS:
+        raise LaunchArgsError('unknown format %r; one of %s' % (fmt, ', '.join(FORMATS)))
+    if ui not in catalog.CATALOG:
+        raise LaunchArgsError('unknown ui %r; one of %s' % (ui, ', '.join(catalog.UIS)))
+    lines = split_lines(text)
+    assignment = find_assignment(lines, fmt)
+    before = assignment.value if assignment else ''
+    try:
+        editor = _Editor(before, ui, fmt, _inner_style(before, split_words(before), fmt,
+                                                        assignment.style if assignment else '"'))
+    except ValueError as exc:
+        raise LaunchArgsError('the COMMANDLINE_ARGS value cannot be split into arguments as the web UI '
+                              'does (%s)' % exc, assignment.index + 1, lines[assignment.index])
+    wanted = [(normalize_flag(name), value) for name, value in (flags or {}).items()]
+    for flag, value in wanted:
+        editor.apply_flag(flag, value)
+    if memory_mode != 'keep':
+        for flag, value in wanted:
+            target = dict(catalog.CATALOG[ui]['memory_modes']).get(memory_mode)
+            if value is True and flag in catalog.memory_group(ui) and flag != target:
+                raise LaunchArgsError('flags asks for %s but memory_mode is %s' % (flag, memory_mode))
+        editor.apply_memory_mode(memory_mode)
+    after = editor.result()
+    if fmt == 'bat':
+        _check_bat_value(after, assignment is not None and '"' in assignment.prefix, None, '')
+    new_lines = list(lines)
+    changed = after != before
+    line_no = assignment.index + 1 if assignment else None
+    if changed and assignment:
+        content = _render_line(assignment, after, fmt)
+        _check_written(fmt, assignment.index, content, after)
+        new_lines[assignment.index] = content + assignment.eol
+    elif changed and split_words(after):
+        if not create:
+            raise LaunchArgsError('the file has no active COMMANDLINE_ARGS assignment and create is false')
+        eol = next((_content(line)[1] for line in lines if _content(line)[1]), '\r\n' if fmt == 'bat' else '\n')
+        index, indent = _insertion_point(lines, fmt)
+        content = _new_assignment(after, fmt, indent)
+        _check_written(fmt, index, content, after)
+        if index > 0 and not _content(new_lines[index - 1])[1]:
+            new_lines[index - 1] += eol
+            new_lines.insert(index, content)
+        else:
+            new_lines.insert(index, content + eol)
+        line_no = index + 1
+    else:
+        changed = False
+    if fmt == 'sh' and (assignment or changed):
+        final = new_lines if changed else lines
+        if not any(_SH_EXPORTED.match(_content(line)[0]) or _content(line)[0].lstrip().startswith('export ')
+                   and _SH_ASSIGNMENT.match(_content(line)[0]) for line in final):
+            editor.warnings.append('COMMANDLINE_ARGS is set but never exported, so the web UI will not see it; '
+                                   'add "export COMMANDLINE_ARGS"')
+    occurrences_before = _occurrences(before, ui)
+    occurrences_after = _occurrences(after, ui) if changed else occurrences_before
+    return EditResult(
+        text=''.join(new_lines) if changed else text,
+        changed=changed,
+        args_before=[w.value for w in split_words(before)],
+        args_after=[w.value for w in split_words(after)] if changed else [w.value for w in split_words(before)],
+        added=_multiset_minus(occurrences_after, occurrences_before),
+        removed=_multiset_minus(occurrences_before, occurrences_after),
+        warnings=editor.warnings,
+        line_no=line_no,
+        secrets=secret_values(before, ui) | secret_values(after, ui),
+        value_after=after if changed else before,
+    )
+
+
+def mask_text(text, fmt, ui='a1111'):
+    """``text`` with the values of secret flags on its assignment line masked, for diffs."""
+    lines = split_lines(text)
+    assignment = find_assignment(lines, fmt)
+    if assignment is None or not secret_values(assignment.value, ui):
+        return text
+    editor = _Editor(assignment.value, ui, fmt,
+                     _inner_style(assignment.value, split_words(assignment.value), fmt, assignment.style))
+    for item in editor.items:
+        if item.flag in catalog.SECRET_FLAGS and item.values:
+            editor.set_occurrence(item, [catalog.MASK for _v in item.values])
+    lines[assignment.index] = _render_line(assignment, editor.result(), fmt) + assignment.eol
+    return ''.join(lines)

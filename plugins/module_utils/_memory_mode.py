@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Choose a web UI's memory mode from the VRAM a GPU has free.
+
+The table says, per UI and model family, the least free VRAM (MiB) each mode needs; the
+fastest mode that fits wins. docs/memory-modes.md gives the source of every number.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+
+MODELS = ('sd15', 'sdxl')
+
+# Least free MiB per mode. The slowest mode listed is the floor: it is returned when
+# nothing faster fits. Modes of the UI that are not listed are never chosen unless a
+# thresholds override adds them.
+THRESHOLDS = {
+    'a1111': {
+        'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
+        'sdxl': {'none': 10240, 'medvram-sdxl': 7168, 'lowvram': 0},
+    },
+    'forge': {
+        'sd15': {'none': 3584, 'always-low-vram': 1024, 'always-no-vram': 0},
+        'sdxl': {'none': 7168, 'always-low-vram': 3072, 'always-no-vram': 0},
+    },
+    'sdnext': {
+        'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
+        'sdxl': {'none': 10240, 'medvram': 6144, 'lowvram': 0},
+    },
+    'comfyui': {
+        'sd15': {'highvram': 6144, 'normalvram': 3584, 'lowvram': 1024, 'novram': 0},
+        'sdxl': {'highvram': 12288, 'normalvram': 7168, 'lowvram': 3072, 'novram': 0},
+    },
+}
+
+
+class MemoryModeError(ValueError):
+    pass
+
+
+def select_gpu(gpu_vram, gpu=0):
+    """The GPU entry of a ``gpu_vram`` fact: by its ``index``, or ``'auto'`` for the one
+    with the most free VRAM (lowest index on a tie)."""
+    if not isinstance(gpu_vram, dict) or not isinstance(gpu_vram.get('gpus'), list):
+        raise MemoryModeError('expected the gpu_vram fact (a dict with a "gpus" list), got %s'
+                              % type(gpu_vram).__name__)
+    gpus = gpu_vram['gpus']
+    if not gpus:
+        raise MemoryModeError('gpu_vram lists no GPUs (backend: %s)' % gpu_vram.get('backend'))
+    if gpu == 'auto':
+        usable = [g for g in gpus if not g.get('error') and isinstance(g.get('memory_free_mib'), int)]
+        if not usable:
+            raise MemoryModeError('no GPU in gpu_vram reports its free memory: %s'
+                                  % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no memory_free_mib')
+                                              for g in gpus))
+        return sorted(usable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))[0]
+    try:
+        if isinstance(gpu, bool):
+            raise ValueError(gpu)
+        index = int(gpu)
+    except (TypeError, ValueError):
+        raise MemoryModeError("gpu must be a GPU index or 'auto', got %r" % (gpu,))
+    for entry in gpus:
+        if entry.get('index') == index:
+            if entry.get('error'):
+                raise MemoryModeError('GPU %d could not be read: %s' % (index, entry['error']))
+            if not isinstance(entry.get('memory_free_mib'), int):
+                raise MemoryModeError('GPU %d has no memory_free_mib' % index)
+            return entry
+    raise MemoryModeError('no GPU with index %d in gpu_vram; indexes: %s'
+                          % (index, ', '.join(str(g.get('index')) for g in gpus)))
+
+
+def table(ui, model, thresholds=None):
+    """The thresholds for ``ui`` and ``model`` with ``thresholds`` applied, fastest first.
+
+    ``thresholds`` is either ``{mode: MiB}`` for the UI and model asked, or the nested
+    ``{ui: {model: {mode: MiB}}}`` shape of THRESHOLDS. ``None`` as a value drops a mode.
+    """
+    if ui not in THRESHOLDS:
+        raise MemoryModeError('unknown ui %r; one of %s' % (ui, ', '.join(sorted(THRESHOLDS))))
+    if model not in MODELS:
+        raise MemoryModeError('unknown model family %r; one of %s' % (model, ', '.join(MODELS)))
+    merged = dict(THRESHOLDS[ui][model])
+    modes = catalog.memory_modes(ui)
+    override = thresholds or {}
+    if not isinstance(override, dict):
+        raise MemoryModeError('thresholds must be a dict, got %s' % type(override).__name__)
+    if override and all(key in THRESHOLDS for key in override):
+        override = (override.get(ui) or {}).get(model) or {}
+    for mode, mib in override.items():
+        if mode not in modes:
+            raise MemoryModeError('thresholds: %s has no memory mode %r; its modes: %s'
+                                  % (ui, mode, ', '.join(modes)))
+        if mib is None:
+            merged.pop(mode, None)
+        elif isinstance(mib, bool) or not isinstance(mib, int) or mib < 0:
+            raise MemoryModeError('thresholds: %s needs a whole number of MiB >= 0, got %r' % (mode, mib))
+        else:
+            merged[mode] = mib
+    if not merged:
+        raise MemoryModeError('thresholds leave no memory mode for %s/%s' % (ui, model))
+    return [(mode, merged[mode]) for mode in modes if mode in merged]
+
+
+def choose(free_mib, ui='a1111', model='sd15', thresholds=None):
+    """The fastest mode whose threshold ``free_mib`` meets; the slowest listed otherwise."""
+    ordered = table(ui, model, thresholds)
+    for mode, least in ordered:
+        if free_mib >= least:
+            return mode
+    return ordered[-1][0]
+
+
+def memory_mode(gpu_vram, ui='a1111', model='sd15', gpu=0, thresholds=None):
+    """Memory mode for the GPU ``gpu`` of a ``gpu_vram`` fact, from its free VRAM."""
+    entry = select_gpu(gpu_vram, gpu)
+    return choose(entry['memory_free_mib'], ui, model, thresholds)
