@@ -1,0 +1,342 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: webui_flags
+short_description: Edit the COMMANDLINE_ARGS of a Stable Diffusion web UI launch script
+version_added: 0.1.0
+author:
+  - vramfree.webui contributors
+description:
+  - Edits the one line that sets C(COMMANDLINE_ARGS) in C(webui-user.sh), C(webui-user.bat) or a
+    systemd environment file, and leaves every other byte of the file as it was (comments, other
+    variables, line endings, bytes that are not UTF-8).
+  - The arguments are read as the web UI reads them (A1111's launcher runs C(shlex.split) on the
+    variable). Flags not named keep their place and their quoting; a value that is already set
+    is no change, so a second run reports nothing to do.
+  - A file the module cannot edit safely is left byte-identical and the task fails naming the
+    line, for example two active assignments, unbalanced quotes, or a value built from other
+    variables (C($FOO), C(${FOO}), C($(cmd)), backticks, C(%FOO%)), whose arguments are only known
+    when the script runs.
+  - Values of secret flags (C(--gradio-auth), C(--api-auth), SD.Next's C(--auth), C(--ngrok),
+    C(--ngrok-options), ComfyUI's C(--database-url)) never appear in the result, the diff or the
+    logs, whether they come from the file or from the task.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.files
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+  safe_file_operations:
+    support: full
+  vault:
+    support: none
+options:
+  path:
+    description:
+      - The launch script or environment file.
+      - A symbolic link is followed, the file it points to is edited and the link stays.
+    type: path
+    required: true
+    aliases: [dest]
+  format:
+    description:
+      - How the file sets variables.
+      - V(sh) is bash (C(export COMMANDLINE_ARGS="...") or C(COMMANDLINE_ARGS=...) with a separate
+        C(export)); V(bat) is cmd.exe (C(set COMMANDLINE_ARGS=...)); V(env) is a systemd
+        C(EnvironmentFile=) (C(COMMANDLINE_ARGS=...) with systemd's quoting rules).
+      - V(auto) takes V(bat) for C(.bat) and C(.cmd), V(sh) for C(.sh), V(env) for anything else.
+    type: str
+    default: auto
+    choices: [auto, sh, bat, env]
+  flags:
+    description:
+      - Flag name (with or without the leading C(--)) to what it should be.
+      - V(true) the switch is present, V(false) the flag is absent (with its values).
+      - A string or number sets the flag's value in place; C(--port 7860) and C(--port=7860) are the
+        same flag and keep their form.
+      - A list gives the values of a multi-value flag (C(--use-cpu), C(--fast),
+        C(--extra-model-paths-config)), or one occurrence per value for a repeatable one
+        (C(--gradio-allowed-path)).
+      - Flags not named are kept as they are, in their order.
+    type: dict
+    default: {}
+  memory_mode:
+    description:
+      - The web UI's memory flag group as one exclusive choice. V(keep) leaves it alone; V(none)
+        removes every memory flag; any other value sets its flag and removes the others. A flag of
+        the group already present keeps its place; a new one takes the place of the one it replaces.
+      - A1111 has V(medvram), V(medvram-sdxl) and V(lowvram); SD.Next V(medvram) and V(lowvram).
+      - ComfyUI has V(gpu-only), V(highvram), V(normalvram), V(lowvram), V(novram) and V(cpu).
+      - Forge has V(always-gpu), V(always-high-vram), V(always-normal-vram), V(always-low-vram),
+        V(always-no-vram) and V(always-cpu). Forge ignores A1111's memory flags; asking for one of
+        them removes them with a warning, and Forge manages memory itself.
+      - The filter P(vramfree.webui.memory_mode#filter) picks a value from the free VRAM.
+    type: str
+    default: keep
+    choices: [keep, none, medvram-sdxl, medvram, lowvram, always-gpu, always-high-vram,
+              always-normal-vram, always-low-vram, always-no-vram, always-cpu, gpu-only, highvram,
+              normalvram, novram, cpu]
+  ui:
+    description: Which web UI reads the arguments, and so which flag catalog applies.
+    type: str
+    default: a1111
+    choices: [a1111, forge, sdnext, comfyui]
+  create:
+    description:
+      - When the file has no active assignment, add one. In C(sh) and C(env) files it goes right
+        after the stock commented-out C(#export COMMANDLINE_ARGS="") line (which stays as it is),
+        else at the end; in C(bat) files after a commented-out C(rem set COMMANDLINE_ARGS=), else
+        before the line that calls C(webui.bat), else at the end.
+      - A missing file is created holding the assignment.
+      - With V(false), a missing file or a missing assignment fails the task.
+      - Nothing is added when the arguments would be empty.
+    type: bool
+    default: true
+  backup:
+    description: Keep a timestamped copy of the file before changing it.
+    type: bool
+    default: false
+  validate_with:
+    description:
+      - Files on the target that define the installed web UI's arguments, read as text and never
+        run, for example C(modules/cmd_args.py) for A1111 and SD.Next, C(comfy/cli_args.py) for
+        ComfyUI, C(modules/cmd_args.py) and C(backend/args.py) for Forge, plus any extension's
+        C(preload.py) that adds flags.
+      - The task fails, naming them, when the result holds flags none of these files defines, since
+        A1111 and ComfyUI exit at start on an unknown flag.
+    type: list
+    elements: path
+notes:
+  - The new content is written to a temporary file in the same directory and moved over the old
+    one, so readers see either the old file or the new one.
+seealso:
+  - module: community.general.ini_file
+  - plugin: vramfree.webui.memory_mode
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Drop --lowvram now that the desktop no longer holds VRAM
+  vramfree.webui.webui_flags:
+    path: /home/sd/stable-diffusion-webui/webui-user.sh
+    memory_mode: none
+
+- name: Serve the API on the LAN, on a fixed port
+  vramfree.webui.webui_flags:
+    path: /home/sd/stable-diffusion-webui/webui-user.sh
+    flags:
+      listen: true
+      api: true
+      port: 7860
+      xformers: true
+      no-half: false
+
+- name: Memory mode from the measured VRAM, password from the vault
+  vramfree.webui.webui_flags:
+    path: /etc/default/sd-webui
+    format: env
+    memory_mode: "{{ ansible_facts.gpu_vram | vramfree.webui.memory_mode(ui='a1111', model='sdxl') }}"
+    flags:
+      gradio-auth: "admin:{{ vault_webui_password }}"
+    backup: true
+
+- name: ComfyUI, refusing flags the installed version does not know
+  vramfree.webui.webui_flags:
+    path: /srv/comfyui/comfyui.env
+    ui: comfyui
+    memory_mode: normalvram
+    flags:
+      listen: 127.0.0.1
+      fast: []
+    validate_with: /srv/comfyui/ComfyUI/comfy/cli_args.py
+"""
+
+RETURN = r"""
+args:
+  description: The arguments the web UI will see, values of secret flags masked.
+  returned: success
+  type: list
+  elements: str
+  sample: ["--xformers", "--port", "7860", "--gradio-auth", "********"]
+added:
+  description: Flags added or given a new value, each with its values.
+  returned: success
+  type: list
+  elements: str
+  sample: ["--port 7861"]
+removed:
+  description: Flags removed or whose old value was replaced, each with its values.
+  returned: success
+  type: list
+  elements: str
+  sample: ["--lowvram", "--port 7860"]
+command_line:
+  description: The arguments as one shell-quoted line, values of secret flags masked.
+  returned: success
+  type: str
+  sample: "--xformers --port 7860 --gradio-auth ********"
+backup_file:
+  description: The copy made before the change.
+  returned: changed and O(backup=true)
+  type: str
+  sample: /home/sd/stable-diffusion-webui/webui-user.sh.12345.2026-01-01@10:00:00~
+path:
+  description: The file edited.
+  returned: success
+  type: str
+  sample: /home/sd/stable-diffusion-webui/webui-user.sh
+msg:
+  description: What happened.
+  returned: success
+  type: str
+  sample: COMMANDLINE_ARGS changed on line 14
+"""
+
+import os
+import tempfile
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
+
+
+def _display(text):
+    """Text for the result: bytes that were not UTF-8 shown as U+FFFD, never as lone surrogates."""
+    return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
+
+
+def _task_secrets(flags):
+    secrets = set()
+    for name, value in flags.items():
+        try:
+            flag = _launch_args.normalize_flag(name)
+        except _launch_args.LaunchArgsError:
+            continue
+        if flag in catalog.SECRET_FLAGS and not isinstance(value, bool) and value is not None:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            secrets.update(str(v) for v in values if str(v))
+    return secrets
+
+
+def _validate(module, args_text, ui, files):
+    accepted = set()
+    for path in files:
+        try:
+            with open(path, 'rb') as source:
+                accepted |= catalog.defined_flags(source.read().decode('utf-8', 'replace'))
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='validate_with: cannot read %s: %s' % (path, exc))
+    names = [flag for flag, _values, _inline in _launch_args.parse_args(args_text, ui) if flag]
+    unknown = catalog.unknown_flags(names, accepted)
+    if unknown:
+        module.fail_json(msg='%s not defined by %s: the web UI would refuse to start; the file was left as it was'
+                         % (', '.join(unknown), ', '.join(files)), unknown_flags=unknown)
+
+
+def _write(module, target, data):
+    directory = os.path.dirname(target) or '.'
+    try:
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), dir=directory)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot write a temporary file in %s: %s' % (directory, exc),
+                         exception=traceback.format_exc())
+    module.atomic_move(tmp, target, unsafe_writes=module.params['unsafe_writes'])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True, aliases=['dest']),
+            format=dict(type='str', default='auto', choices=['auto', 'sh', 'bat', 'env']),
+            flags=dict(type='dict', default={}),
+            memory_mode=dict(type='str', default='keep',
+                             choices=['keep'] + catalog.all_memory_mode_names()),
+            ui=dict(type='str', default='a1111', choices=list(catalog.UIS)),
+            create=dict(type='bool', default=True),
+            backup=dict(type='bool', default=False),
+            validate_with=dict(type='list', elements='path'),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    path = module.params['path']
+    flags = module.params['flags'] or {}
+    ui = module.params['ui']
+    module.no_log_values.update(_task_secrets(flags))
+
+    if os.path.isdir(path):
+        module.fail_json(msg='%s is a directory, not a launch script' % path)
+    target = os.path.realpath(path)
+    fmt = module.params['format']
+    if fmt == 'auto':
+        fmt = _launch_args.detect_format(target)
+    exists = os.path.exists(target)
+    if not exists and not module.params['create']:
+        module.fail_json(msg='%s does not exist and create is false' % path)
+
+    before = b''
+    if exists:
+        with open(target, 'rb') as handle:
+            before = handle.read()
+    # surrogateescape carries bytes that are not UTF-8 through the edit unchanged.
+    text = before.decode('utf-8', 'surrogateescape')
+    try:
+        result = _launch_args.edit_text(text, fmt, ui=ui, flags=flags,
+                                        memory_mode=module.params['memory_mode'],
+                                        create=module.params['create'])
+    except _launch_args.LaunchArgsError as exc:
+        module.fail_json(msg='%s: %s; the file was left as it was' % (path, exc))
+    module.no_log_values.update(result.secrets)
+    for warning in result.warnings:
+        module.warn(warning)
+
+    if module.params['validate_with']:
+        _validate(module, result.value_after, ui, module.params['validate_with'])
+
+    results = dict(
+        changed=result.changed,
+        path=path,
+        args=[_display(a) for a in _launch_args.mask_args(result.args_after)],
+        added=[_display(a) for a in result.added],
+        removed=[_display(a) for a in result.removed],
+        command_line=_display(_launch_args.command_line(result.args_after)),
+        msg=('COMMANDLINE_ARGS changed on line %d' % result.line_no) if result.changed else 'COMMANDLINE_ARGS already as asked',
+    )
+    if module._diff:
+        results['diff'] = dict(
+            before=_display(_launch_args.mask_text(text, fmt, ui)),
+            after=_display(_launch_args.mask_text(result.text, fmt, ui)),
+            before_header='%s (content)' % path,
+            after_header='%s (content)' % path,
+        )
+
+    if result.changed and not module.check_mode:
+        if module.params['backup'] and exists:
+            results['backup_file'] = module.backup_local(target)
+        _write(module, target, result.text.encode('utf-8', 'surrogateescape'))
+
+    if not module.check_mode and os.path.exists(target):
+        file_args = module.load_file_common_arguments(module.params, path=target)
+        results['changed'] = module.set_fs_attributes_if_different(file_args, results['changed'])
+
+    module.exit_json(**results)
+
+
+if __name__ == '__main__':
+    main()
