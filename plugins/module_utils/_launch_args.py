@@ -728,7 +728,7 @@ def _inner_style(value, words, fmt, outer):
 
 
 def _occurrences(value, ui):
-    return [_render_item(it.flag, it.values, it.inline) for it in _group(split_words(value), ui)]
+    return [(it.flag, tuple(it.values), it.inline) for it in _group(split_words(value), ui)]
 
 
 def _multiset_minus(first, second):
@@ -855,8 +855,8 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
         changed=changed,
         args_before=[w.value for w in split_words(before)],
         args_after=[w.value for w in split_words(after)] if changed else [w.value for w in split_words(before)],
-        added=_multiset_minus(occurrences_after, occurrences_before),
-        removed=_multiset_minus(occurrences_before, occurrences_after),
+        added=[_render_item(*o) for o in _multiset_minus(occurrences_after, occurrences_before)],
+        removed=[_render_item(*o) for o in _multiset_minus(occurrences_before, occurrences_after)],
         warnings=editor.warnings,
         line_no=line_no,
         secrets=secret_values(before, ui) | secret_values(after, ui),
