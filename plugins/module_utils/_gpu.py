@@ -105,26 +105,32 @@ def read_proc_comm(pid: int) -> str | None:
 # ---------------------------------------------------------------------------- NVML
 
 class _Nvml:
-    """The pynvml calls this backend makes, with the errors that mean "not here"."""
+    """The pynvml calls this backend makes, and which of its errors mean "not here".
+
+    Errors are told apart by their NVML return code (``exc.value``), which every
+    pynvml version sets, rather than by the per-code subclasses newer ones generate.
+    """
 
     def __init__(self, nvml):
         self.lib = nvml
         self.error = nvml.NVMLError
-        self.not_supported = self._errors("NVMLError_NotSupported")
-        self.not_found = self._errors("NVMLError_FunctionNotFound")
+        self.not_supported = self._codes("NVML_ERROR_NOT_SUPPORTED")
+        self.not_found = self._codes("NVML_ERROR_FUNCTION_NOT_FOUND")
+        self.unavailable = self.not_supported | self.not_found
         # What a driver without nvmlDeviceGetMemoryInfo_v2 (the 470 branch) answers.
-        self.no_memory_v2 = self._errors(
-            "NVMLError_FunctionNotFound", "NVMLError_NotSupported", "NVMLError_ArgumentVersionMismatch")
+        self.no_memory_v2 = self.unavailable | self._codes("NVML_ERROR_ARGUMENT_VERSION_MISMATCH")
 
-    def _errors(self, *names) -> tuple:
-        return tuple(getattr(self.lib, name) for name in names if hasattr(self.lib, name))
+    def _codes(self, *names) -> frozenset:
+        return frozenset(getattr(self.lib, name) for name in names if hasattr(self.lib, name))
 
     def optional(self, func, handle):
         """None where the card or driver does not support the query."""
         try:
             return func(handle)
-        except self.not_supported + self.not_found:
-            return None
+        except self.error as exc:
+            if exc.value in self.unavailable:
+                return None
+            raise
 
     def flag(self, func, handle) -> bool | None:
         value = self.optional(func, handle)
@@ -136,8 +142,9 @@ class _Nvml:
             try:
                 info = self.lib.nvmlDeviceGetMemoryInfo(handle, version=version)
                 return info.total, info.used, info.free, info.reserved
-            except self.no_memory_v2:
-                pass
+            except self.error as exc:
+                if exc.value not in self.no_memory_v2:
+                    raise
         info = self.lib.nvmlDeviceGetMemoryInfo(handle)
         return info.total, info.used, info.free, None
 
@@ -153,10 +160,12 @@ class _Nvml:
                 continue
             try:
                 return func(handle)
-            except self.not_found:
-                continue
-            except self.not_supported:
-                return None
+            except self.error as exc:
+                if exc.value in self.not_found:
+                    continue
+                if exc.value in self.not_supported:
+                    return None
+                raise
         return None
 
     def process_name(self, pid: int, read_comm) -> str:

@@ -21,7 +21,7 @@ description:
   - A GPU that fails while being read (for example NVML's C(GPU is lost)) is reported with
     an C(error) key and a warning; the other GPUs are still reported.
 author:
-  - vramfree.webui contributors
+  - vramfree.webui contributors (@vramfree)
 requirements:
   - nvidia-ml-py (the C(pynvml) module) for O(backend=nvml); without it O(backend=auto) uses
     the other backends.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright (c) 2026, vramfree.webui contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -69,7 +69,7 @@ def main() -> int:
     for patcher in blocked:
         patcher.start()
     try:
-        for _ in range(ITERATIONS):
+        for _run in range(ITERATIONS):
             start = time.perf_counter()
             facts, warnings, failures = _gpu.gather("auto", lambda: nvml, None, "/nonexistent",
                                                     read_comm=lambda pid: None)

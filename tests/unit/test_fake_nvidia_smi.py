@@ -68,9 +68,13 @@ QUERY = "--query-gpu=index,name,uuid,pci.bus_id,memory.total,memory.used,memory.
         "memory.reserved,display_active,persistence_mode,driver_version,count"
 
 
-def test_script_is_an_executable_python3_program():
-    assert FAKE.read_text(encoding="utf-8").startswith("#!/usr/bin/python3\n")
+def test_script_runs_by_itself_with_debians_python3(tmp_path):
     assert FAKE.stat().st_mode & 0o111
+    assert FAKE.read_text(encoding="utf-8").startswith("#!/bin/sh\n")
+    env = {"PATH": "/usr/bin:/bin", "VRAMFREE_FAKE_GPU": str(tmp_path / "absent.json")}
+    proc = subprocess.run([str(FAKE), "-L"], env=env, check=False, stdout=subprocess.PIPE, text=True)
+    assert (proc.returncode, proc.stdout) == (
+        0, "GPU 0: NVIDIA GeForce GTX 970 (UUID: GPU-5d1e2a7c-3b9f-4c61-8e0a-97f2b4c6d813)\n")
 
 
 def test_default_profile_is_the_shipped_gtx970_profile():

@@ -16,7 +16,8 @@ FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "gpu"
 
 
 class FakeNvml:
-    """Answers the pynvml calls _gpu makes, raising the real pynvml exception classes.
+    """Answers the pynvml calls _gpu makes, raising pynvml's own NVMLError (whose
+    constructor hands back the per-code subclass, e.g. NVMLError_FunctionNotFound).
 
     ``devices`` are dicts: name, uuid, bus_id, total/used/free/reserved (bytes, v2
     semantics), v1_total/v1_used/v1_free (what the v1 query gives), display, persistence
@@ -27,9 +28,9 @@ class FakeNvml:
     """
 
     NVMLError = pynvml.NVMLError
-    NVMLError_NotSupported = pynvml.NVMLError_NotSupported
-    NVMLError_FunctionNotFound = pynvml.NVMLError_FunctionNotFound
-    NVMLError_ArgumentVersionMismatch = pynvml.NVMLError_ArgumentVersionMismatch
+    NVML_ERROR_NOT_SUPPORTED = pynvml.NVML_ERROR_NOT_SUPPORTED
+    NVML_ERROR_FUNCTION_NOT_FOUND = pynvml.NVML_ERROR_FUNCTION_NOT_FOUND
+    NVML_ERROR_ARGUMENT_VERSION_MISMATCH = pynvml.NVML_ERROR_ARGUMENT_VERSION_MISMATCH
     NVML_FEATURE_ENABLED = pynvml.NVML_FEATURE_ENABLED
     nvmlMemory_v2 = pynvml.nvmlMemory_v2
 
