@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import stat
+
+import pytest
+
+from ansible_collections.vramfree.webui.plugins.modules import webui_flags
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
+
+
+@pytest.fixture
+def script(tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    shutil.copy(FIXTURES / 'webui-user.sh', path)
+    return path
+
+
+def test_drops_lowvram_and_reports_it(run_module, script):
+    outcome = run_module(webui_flags.main, dict(path=str(script), memory_mode='none'))
+    result = outcome.result
+    assert result['changed'] is True
+    assert result['args'] == ['--xformers', '--listen', '--port', '7860', '--ckpt-dir', '/srv/sd models']
+    assert result['removed'] == ['--lowvram']
+    assert result['added'] == []
+    assert result['command_line'] == "--xformers --listen --port 7860 --ckpt-dir '/srv/sd models'"
+    assert result['msg'] == 'COMMANDLINE_ARGS changed on line 14'
+    assert 'diff' not in result and 'backup_file' not in result
+    lines = script.read_text().splitlines(True)
+    assert lines[13] == ('export COMMANDLINE_ARGS="--xformers --listen --port 7860 --ckpt-dir \'/srv/sd models\'"'
+                         '  # GTX 970, desktop on\n')
+    again = run_module(webui_flags.main, dict(path=str(script), memory_mode='none')).result
+    assert again['changed'] is False
+    assert again['msg'] == 'COMMANDLINE_ARGS already as asked'
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(run_module, script):
+    before = script.read_bytes()
+    result = run_module(webui_flags.main, dict(path=str(script), memory_mode='none', _ansible_check_mode=True,
+                                               _ansible_diff=True)).result
+    assert result['changed'] is True
+    assert script.read_bytes() == before
+    assert result['diff']['before'] == before.decode()
+    assert result['diff']['after'] == before.decode().replace(' --lowvram', '', 1)
+    assert result['diff']['before_header'] == '%s (content)' % script
+    assert result['diff']['after_header'] == '%s (content)' % script
+
+
+def test_secrets_never_leave_the_module(run_module, tmp_path):
+    path = tmp_path / 'sd-webui'
+    path.write_text('COMMANDLINE_ARGS="--listen --gradio-auth admin:hunter2 --lowvram"\n')
+    outcome = run_module(webui_flags.main, dict(path=str(path), format='env', memory_mode='none',
+                                                flags={'api-auth': 'api:s3cr3t pass', 'gradio-auth': 'admin:n3w'},
+                                                _ansible_diff=True))
+    shown = json.dumps(outcome.result)
+    for secret in ('hunter2', 's3cr3t', 'n3w'):
+        assert secret not in shown
+    assert outcome.no_log_values >= {'admin:hunter2', 'api:s3cr3t pass', 'admin:n3w'}
+    assert outcome.result['args'] == ['--listen', '--gradio-auth', '********', '--api-auth', '********']
+    assert outcome.result['diff']['after'] == 'COMMANDLINE_ARGS="--listen --gradio-auth ******** --api-auth ********"\n'
+    assert path.read_text() == "COMMANDLINE_ARGS=\"--listen --gradio-auth admin:n3w --api-auth 'api:s3cr3t pass'\"\n"
+
+
+def test_secret_in_a_refused_line_is_not_shown(run_module, tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    path.write_text('export COMMANDLINE_ARGS="--gradio-auth admin:hunter2 $EXTRA"\n')
+    outcome = run_module(webui_flags.main, dict(path=str(path), flags={'gradio-auth': 'x:topsecret'}), fails=True)
+    assert 'hunter2' not in outcome.result['msg'] and 'topsecret' not in json.dumps(outcome.result)
+    assert 'x:topsecret' in outcome.no_log_values
+
+
+REFUSED = [
+    ('webui-user.sh', b'export COMMANDLINE_ARGS="--a"\nexport COMMANDLINE_ARGS="--b"\n', 'more than one active'),
+    ('webui-user.sh', b'#!/bin/bash\nexport COMMANDLINE_ARGS="--a\n', 'unbalanced quotes'),
+    ('webui-user.sh', b'export COMMANDLINE_ARGS="$EXTRA --lowvram"\n', 'shell expansion'),
+    ('webui-user.sh', b'export COMMANDLINE_ARGS="${EXTRA} --lowvram"\n', 'shell expansion'),
+    ('webui-user.sh', b'export COMMANDLINE_ARGS="$(cat f) --lowvram"\n', 'shell expansion'),
+    ('webui-user.sh', b'export COMMANDLINE_ARGS="`cat f` --lowvram"\n', 'shell expansion'),
+    ('webui-user.bat', b'set COMMANDLINE_ARGS=%EXTRA% --lowvram\r\n', '%VAR% expansion'),
+    ('sd-webui', b'COMMANDLINE_ARGS=\'--lowvram\n', 'unbalanced quotes'),
+]
+
+
+@pytest.mark.parametrize('name, content, message', REFUSED)
+def test_refusals_leave_the_file_byte_identical(run_module, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(b'\xff\xfe not utf-8 \r\n' + content)
+    outcome = run_module(webui_flags.main, dict(path=str(path), memory_mode='none', backup=True), fails=True)
+    assert message in outcome.result['msg']
+    assert outcome.result['msg'].startswith('%s: ' % path)
+    assert outcome.result['msg'].endswith('; the file was left as it was')
+    assert '(line 2: ' in outcome.result['msg'] or '(line 3: ' in outcome.result['msg']
+    assert path.read_bytes() == b'\xff\xfe not utf-8 \r\n' + content
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+def test_missing_file_with_create_false_is_refused(run_module, tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    outcome = run_module(webui_flags.main, dict(path=str(path), flags={'api': True}, create=False), fails=True)
+    assert outcome.result['msg'] == '%s does not exist and create is false' % path
+    assert not path.exists()
+
+
+def test_directory_is_refused(run_module, tmp_path):
+    outcome = run_module(webui_flags.main, dict(path=str(tmp_path), flags={'api': True}), fails=True)
+    assert outcome.result['msg'] == '%s is a directory, not a launch script' % tmp_path
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_file_is_created_with_the_assignment_and_mode(run_module, tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    result = run_module(webui_flags.main, dict(path=str(path), flags={'api': True, 'port': 7860},
+                                               mode='0640')).result
+    assert result['changed'] is True
+    assert path.read_text() == 'export COMMANDLINE_ARGS="--api --port 7860"\n'
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_backup_keeps_the_old_content(run_module, script):
+    before = script.read_bytes()
+    result = run_module(webui_flags.main, dict(path=str(script), memory_mode='none', backup=True)).result
+    assert pathlib.Path(result['backup_file']).read_bytes() == before
+    assert script.read_bytes() != before
+
+
+def test_symlink_is_followed_and_kept(run_module, script, tmp_path):
+    link = tmp_path / 'link.sh'
+    link.symlink_to(script)
+    run_module(webui_flags.main, dict(path=str(link), memory_mode='none'))
+    assert link.is_symlink()
+    assert '--lowvram' not in script.read_text()
+
+
+def test_write_goes_through_a_temporary_file_in_the_same_directory(run_module, script, monkeypatch):
+    moves = []
+    real_move = webui_flags.AnsibleModule.atomic_move
+
+    def atomic_move(self, src, dest, *args, **kwargs):
+        moves.append((os.path.dirname(src), dest))
+        return real_move(self, src, dest, *args, **kwargs)
+
+    monkeypatch.setattr(webui_flags.AnsibleModule, 'atomic_move', atomic_move)
+    run_module(webui_flags.main, dict(path=str(script), memory_mode='none'))
+    assert moves == [(str(script.parent), str(script))]
+    assert sorted(os.listdir(script.parent)) == ['webui-user.sh']
+
+
+def test_bat_and_env_fixtures(run_module, tmp_path):
+    for name in ('webui-user.bat', 'sd-webui.env'):
+        path = tmp_path / name
+        shutil.copy(FIXTURES / name, path)
+        before = path.read_bytes()
+        result = run_module(webui_flags.main, dict(path=str(path), memory_mode='none')).result
+        assert result['removed'] == ['--lowvram']
+        after = path.read_bytes()
+        assert before.replace(b' --lowvram', b'', 1) == after
+        assert run_module(webui_flags.main, dict(path=str(path), memory_mode='none')).result['changed'] is False
+
+
+def test_validate_with_refuses_flags_the_installed_ui_does_not_define(run_module, script):
+    before = script.read_bytes()
+    outcome = run_module(webui_flags.main, dict(
+        path=str(script), memory_mode='none', flags={'opt-sdp-attention': True},
+        validate_with=[str(FIXTURES / 'a1111_cmd_args.py.txt')]), fails=True)
+    assert outcome.result['unknown_flags'] == ['--opt-sdp-attention']
+    assert outcome.result['msg'].startswith('--opt-sdp-attention not defined by ')
+    assert script.read_bytes() == before
+
+
+def test_validate_with_accepts_a_result_the_ui_defines(run_module, tmp_path):
+    path = tmp_path / 'comfyui.env'
+    path.write_text('COMMANDLINE_ARGS=--listen 0.0.0.0 --lowvram\n')
+    result = run_module(webui_flags.main, dict(
+        path=str(path), ui='comfyui', memory_mode='normalvram', flags={'fast': []},
+        validate_with=str(FIXTURES / 'comfyui_cli_args.py.txt'))).result
+    assert result['args'] == ['--listen', '0.0.0.0', '--normalvram', '--fast']
+    assert path.read_text() == 'COMMANDLINE_ARGS=--listen 0.0.0.0 --normalvram --fast\n'
+
+
+def test_forge_warns_about_a1111_memory_flags(run_module, tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    path.write_text('export COMMANDLINE_ARGS="--lowvram"\n')
+    outcome = run_module(webui_flags.main, dict(path=str(path), ui='forge', memory_mode='medvram'))
+    assert outcome.result['removed'] == ['--lowvram']
+    assert outcome.warnings == [
+        'Stable Diffusion WebUI Forge ignores --medvram: its own memory management decides, so no memory flag is '
+        'written; to force a mode choose one of: always-gpu, always-high-vram, always-normal-vram, always-low-vram, '
+        'always-no-vram, always-cpu']
