@@ -224,7 +224,7 @@ def _decode_sh(line, start, line_no):
             close = line.find("'", i + 1)
             if close < 0:
                 raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                      'goes on over several lines is not supported)', line_no, line)
+                                      'goes on over several lines is not supported)', line_no=line_no, line=line)
             chars.append(line[i + 1:close])
             segments.append("'")
             i = close + 1
@@ -234,7 +234,7 @@ def _decode_sh(line, start, line_no):
             while True:
                 if i >= n:
                     raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                          'goes on over several lines is not supported)', line_no, line)
+                                          'goes on over several lines is not supported)', line_no=line_no, line=line)
                 c = line[i]
                 if c == '"':
                     i += 1
@@ -246,20 +246,20 @@ def _decode_sh(line, start, line_no):
                 if c in '$`':
                     raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
                                           '${VAR}, $(cmd) or backticks), so its arguments are only known '
-                                          'when the script runs', line_no, line)
+                                          'when the script runs', line_no=line_no, line=line)
                 chars.append(c)
                 i += 1
         elif c == '\\':
             if i + 1 >= n:
                 raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which is '
-                                      'not supported', line_no, line)
+                                      'not supported', line_no=line_no, line=line)
             chars.append(line[i + 1])
             segments.append('bare')
             i += 2
         elif c in '$`' or (c == '~' and i == start):
             raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
                                   '${VAR}, $(cmd), backticks or ~), so its arguments are only known '
-                                  'when the script runs', line_no, line)
+                                  'when the script runs', line_no=line_no, line=line)
         else:
             chars.append(c)
             segments.append('bare')
@@ -282,7 +282,7 @@ def _decode_env(line, start, line_no):
                 close = line.find("'", i + 1)
                 if close < 0:
                     raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                          'goes on over several lines is not supported)', line_no, line)
+                                          'goes on over several lines is not supported)', line_no=line_no, line=line)
                 chars.append(line[i + 1:close])
                 segments.append("'")
                 i = close
@@ -293,7 +293,7 @@ def _decode_env(line, start, line_no):
                     if i >= n or (line[i] == '\\' and i + 1 >= n):
                         raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value '
                                               'that goes on over several lines is not supported)',
-                                              line_no, line)
+                                              line_no=line_no, line=line)
                     c = line[i]
                     if c == '"':
                         break
@@ -313,7 +313,7 @@ def _decode_env(line, start, line_no):
             if c == '\\':
                 if i + 1 >= n:
                     raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which '
-                                          'is not supported', line_no, line)
+                                          'is not supported', line_no=line_no, line=line)
                 chars.append(line[i + 1])
                 trailing_ws = None
                 i += 1
@@ -332,14 +332,14 @@ def _decode_env(line, start, line_no):
 def _check_bat_value(value, quoted, line_no, line):
     if '%' in value:
         raise LaunchArgsError('the COMMANDLINE_ARGS value uses %VAR% expansion, so its arguments are '
-                              'only known when the script runs', line_no, line)
+                              'only known when the script runs', line_no=line_no, line=line)
     inside = quoted
     for c in value:
         if c == '"':
             inside = not inside
         elif not inside and c in '&|<>^':
             raise LaunchArgsError('the COMMANDLINE_ARGS value contains a cmd.exe operator or escape '
-                                  '(& | < > ^) outside quotes', line_no, line)
+                                  '(& | < > ^) outside quotes', line_no=line_no, line=line)
 
 
 def split_lines(text):
@@ -362,10 +362,10 @@ def _parse_line(fmt, index, line):
         match = _SH_ASSIGNMENT.match(content)
         if match.group(1):
             raise LaunchArgsError('COMMANDLINE_ARGS is appended to (+=), so part of its value comes from '
-                                  'elsewhere', line_no, content)
+                                  'elsewhere', line_no=line_no, line=content)
         value, end, style = _decode_sh(content, match.end(), line_no)
         if not _SH_REST.match(content[end:]):
-            raise LaunchArgsError('unexpected text after the COMMANDLINE_ARGS value', line_no, content)
+            raise LaunchArgsError('unexpected text after the COMMANDLINE_ARGS value', line_no=line_no, line=content)
         rest = content[end:]
         return Assignment(index, content[:match.end()], content[match.end():end], rest, style, value, eol)
     if fmt == 'bat':
@@ -373,7 +373,7 @@ def _parse_line(fmt, index, line):
         if match.group(1):
             close = content.rfind('"')
             if close < match.end():
-                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS assignment', line_no, content)
+                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS assignment', line_no=line_no, line=content)
             raw, suffix = content[match.end():close], content[close:]
         else:
             raw, suffix = content[match.end():], ''
@@ -404,14 +404,14 @@ def _check_other_forms(fmt, index, content):
         if not content.lstrip().startswith('#') and _SH_OTHER_ASSIGNMENT.search(content):
             raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
                                   '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..." on a line of '
-                                  'its own)', line_no, content)
+                                  'its own)', line_no=line_no, line=content)
     elif fmt == 'bat':
         if not _BAT_COMMENT.match(content) and _BAT_OTHER_ASSIGNMENT.search(content):
             raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
-                                  '"set COMMANDLINE_ARGS=..." on a line of its own)', line_no, content)
+                                  '"set COMMANDLINE_ARGS=..." on a line of its own)', line_no=line_no, line=content)
     elif _ENV_EXPORT.match(content):
         raise LaunchArgsError('systemd does not read "export" in an EnvironmentFile: this line sets '
-                              'nothing', line_no, content)
+                              'nothing', line_no=line_no, line=content)
 
 
 def find_assignment(lines, fmt):
@@ -423,7 +423,7 @@ def find_assignment(lines, fmt):
             if found is not None:
                 raise LaunchArgsError('more than one active COMMANDLINE_ARGS assignment (the first is '
                                       'line %d: %s); keep one' % (found.index + 1, mask_line(lines[found.index])),
-                                      index + 1, content)
+                                      line_no=index + 1, line=content)
             found = _parse_line(fmt, index, line)
         else:
             _check_other_forms(fmt, index, content)
@@ -786,7 +786,7 @@ def _check_written(fmt, index, content, expected):
     assignment = _parse_line(fmt, index, content)
     if assignment.value != expected:
         raise LaunchArgsError('internal error: the rewritten COMMANDLINE_ARGS line would not read back '
-                              'as intended; nothing was written', index + 1, content)
+                              'as intended; nothing was written', line_no=index + 1, line=content)
 
 
 def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True):
@@ -802,12 +802,12 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
     lines = split_lines(text)
     assignment = find_assignment(lines, fmt)
     before = assignment.value if assignment else ''
+    outer = assignment.style if assignment else '"'
     try:
-        editor = _Editor(before, ui, fmt, _inner_style(before, split_words(before), fmt,
-                                                        assignment.style if assignment else '"'))
+        editor = _Editor(before, ui, fmt, _inner_style(before, split_words(before), fmt, outer))
     except ValueError as exc:
         raise LaunchArgsError('the COMMANDLINE_ARGS value cannot be split into arguments as the web UI '
-                              'does (%s)' % exc, assignment.index + 1, lines[assignment.index])
+                              'does (%s)' % exc, line_no=assignment.index + 1, line=lines[assignment.index])
     wanted = [(normalize_flag(name), value) for name, value in (flags or {}).items()]
     for flag, value in wanted:
         editor.apply_flag(flag, value)
@@ -819,7 +819,7 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
         editor.apply_memory_mode(memory_mode)
     after = editor.result()
     if fmt == 'bat':
-        _check_bat_value(after, assignment is not None and '"' in assignment.prefix, None, '')
+        _check_bat_value(after, assignment is not None and '"' in assignment.prefix, None, None)
     new_lines = list(lines)
     changed = after != before
     line_no = assignment.index + 1 if assignment else None

@@ -12,7 +12,7 @@ module: webui_flags
 short_description: Edit the COMMANDLINE_ARGS of a Stable Diffusion web UI launch script
 version_added: 0.1.0
 author:
-  - vramfree.webui contributors
+  - vramfree.webui contributors (@vramfree)
 description:
   - Edits the one line that sets C(COMMANDLINE_ARGS) in C(webui-user.sh), C(webui-user.bat) or a
     systemd environment file, and leaves every other byte of the file as it was (comments, other
@@ -29,7 +29,6 @@ description:
     logs, whether they come from the file or from the task.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
   - ansible.builtin.files
 attributes:
   check_mode:
@@ -38,10 +37,6 @@ attributes:
     support: full
   platform:
     platforms: posix
-  safe_file_operations:
-    support: full
-  vault:
-    support: none
 options:
   path:
     description:

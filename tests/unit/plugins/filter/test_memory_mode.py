@@ -106,3 +106,18 @@ def test_clear_errors(vram, kwargs, message):
     with pytest.raises(AnsibleFilterError) as caught:
         memory_mode(vram, **kwargs)
     assert caught.value.message == message
+
+
+# The "what a few cards get" table of docs/memory-modes.md.
+@pytest.mark.parametrize('total, free, a1111_sd15, a1111_sdxl, comfyui_sd15', [
+    (4096, 4035, 'none', 'lowvram', 'normalvram'),
+    (4096, 3335, 'medvram', 'lowvram', 'lowvram'),
+    (6144, 6000, 'none', 'lowvram', 'normalvram'),
+    (8192, 7950, 'none', 'medvram-sdxl', 'highvram'),
+    (12288, 12000, 'none', 'none', 'highvram'),
+])
+def test_documented_cards(total, free, a1111_sd15, a1111_sdxl, comfyui_sd15):
+    vram = facts(gpu(0, total, free))
+    assert memory_mode(vram) == a1111_sd15
+    assert memory_mode(vram, model='sdxl') == a1111_sdxl
+    assert memory_mode(vram, ui='comfyui') == comfyui_sd15

@@ -16,7 +16,11 @@ FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
 
 def fixture(name):
-    return (FIXTURES / name).read_bytes().decode('utf-8', 'surrogateescape')
+    """A fixture as the user has it: .bat files are stored with LF, used with CRLF."""
+    data = (FIXTURES / name).read_bytes()
+    if name.endswith('.bat'):
+        data = data.replace(b'\n', b'\r\n')
+    return data.decode('utf-8', 'surrogateescape')
 
 
 def changed_lines(before, after):

@@ -44,11 +44,10 @@ def run_module(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warnings.append(msg))
 
     def run(main, args, fails=False):
-        expected = ModuleFail if fails else ModuleExit
         with patch_module_args(args):
             with pytest.raises(ModuleExit) as caught:
                 main()
-        assert type(caught.value) is expected, caught.value.result
+        assert isinstance(caught.value, ModuleFail) == fails, caught.value.result
         return caught.value
 
     return run

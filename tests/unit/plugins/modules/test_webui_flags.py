@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import shutil
 import stat
 
 import pytest
@@ -18,11 +17,18 @@ from ansible_collections.vramfree.webui.plugins.modules import webui_flags
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
 
+def install(name, path):
+    """Copy a fixture as the user has it: .bat files are stored with LF, used with CRLF."""
+    data = (FIXTURES / name).read_bytes()
+    if name.endswith('.bat'):
+        data = data.replace(b'\n', b'\r\n')
+    path.write_bytes(data)
+    return path
+
+
 @pytest.fixture
 def script(tmp_path):
-    path = tmp_path / 'webui-user.sh'
-    shutil.copy(FIXTURES / 'webui-user.sh', path)
-    return path
+    return install('webui-user.sh', tmp_path / 'webui-user.sh')
 
 
 def test_drops_lowvram_and_reports_it(run_module, script):
@@ -156,9 +162,9 @@ def test_write_goes_through_a_temporary_file_in_the_same_directory(run_module, s
 
 def test_bat_and_env_fixtures(run_module, tmp_path):
     for name in ('webui-user.bat', 'sd-webui.env'):
-        path = tmp_path / name
-        shutil.copy(FIXTURES / name, path)
+        path = install(name, tmp_path / name)
         before = path.read_bytes()
+        assert (b'\r\n' in before) == name.endswith('.bat')
         result = run_module(webui_flags.main, dict(path=str(path), memory_mode='none')).result
         assert result['removed'] == ['--lowvram']
         after = path.read_bytes()
