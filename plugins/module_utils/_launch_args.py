@@ -505,8 +505,9 @@ def parse_args(value, ui='a1111'):
     return [(it.flag, list(it.values), it.inline) for it in _group(split_words(value), ui)]
 
 
-def _render_item(flag, values, inline, mask=True):
-    if mask and flag in catalog.SECRET_FLAGS:
+def _render_item(flag, values, inline):
+    """One flag occurrence as a user would write it, secret values masked."""
+    if flag in catalog.SECRET_FLAGS:
         values = [catalog.MASK for _v in values]
     if flag is None:
         return ' '.join(values)
