@@ -9,6 +9,8 @@ need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v iptables >/dev/null || need_pkgs+=(iptables)
+# ansible-test sanity skips its shellcheck test without it.
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 command -v git >/dev/null || need_pkgs+=(git)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)

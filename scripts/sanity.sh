@@ -12,8 +12,9 @@ dest=${VRAMFREE_SANITY_DIR:-$REPO_ROOT/build/sanity}/ansible_collections/vramfre
 # it the offline stand-in under every name it may ask for.
 cache=~/.ansible/test/cache
 mkdir -p "$cache"
-for v in $(grep -hoE "pip='[0-9.]+'" "$VENV"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py \
-           | grep -oE '[0-9]+(\.[0-9]+)+' | sort -u); do
+pip_versions=$(grep -hoE "pip='[0-9.]+'" "$VENV"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py \
+  | grep -oE '[0-9]+(\.[0-9]+)+' | sort -u)
+for v in $pip_versions; do
   cp "$REPO_ROOT/scripts/get_pip_standin.py" "$cache/get_pip_${v//./_}.py"
 done
 
@@ -21,7 +22,13 @@ done
 # build output or caches, which sanity would lint too.
 rm -rf "$dest"
 mkdir -p "$dest"
-(cd "$REPO_ROOT" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c '[ ! -e "$1" ] || cp --parents "$1" "$2"' sh {} "$dest")
+(
+  cd "$REPO_ROOT"
+  git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
+    # Files deleted from the work tree but not yet from the index are skipped.
+    if [ -e "$f" ]; then cp --parents "$f" "$dest"; fi
+  done
+)
 # ansible-test only looks at files git knows about when there is a repository.
 (cd "$dest" && git init -q && git add -A)
 

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-FAKE_DESKTOPS = {"vramfree-headless-persist", "vramfree-headless-nopersist", "vramfree-headless-oldgeforce"}
+FAKE_DESKTOPS = {
+    "vramfree-headless-persist",
+    "vramfree-headless-nopersist",
+    "vramfree-headless-oldgeforce",
+    "vramfree-headless-leftover",
+}
 WITH_DM = FAKE_DESKTOPS | {"vramfree-headless-xdm"}
 
 
@@ -83,3 +88,13 @@ def test_real_display_manager_left_nothing_behind(host):
     assert host.run("systemctl show -p Id --value display-manager.service").stdout.strip() == "xdm.service"
     assert host.run("pgrep -x Xvfb").rc == 1
     assert host.run("pgrep -x xdm").rc == 1
+
+
+def test_leftover_holder_still_runs_and_holds_vram(host):
+    if name(host) != "vramfree-headless-leftover":
+        pytest.skip("no leftover holder on this host")
+    assert not host.service("display-manager.service").is_running
+    assert host.service("vramfree-fake-ollama.service").is_running
+    apps = host.check_output("LC_ALL=C nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv,noheader,nounits")
+    pid = host.check_output("systemctl show --property=MainPID --value vramfree-fake-ollama.service")
+    assert apps == "%s, /usr/local/bin/ollama, 1536" % pid
