@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command for all tests (`make test`). On a fresh Debian machine, as root, it
 # installs what it needs, starts Docker, builds the base images when missing, then runs
-# the unit tests, ansible-test sanity, ansible-lint and every molecule scenario, in that
-# order, stopping at the first failure. Prints how long each step took.
+# the unit tests, ansible-test sanity, ansible-lint, the collection build and every
+# molecule scenario, in that order, stopping at the first failure. Prints how long each
+# step took.
 #
 #   scripts/test.sh                   everything
 #   VRAMFREE_STEPS="unit lint" scripts/test.sh     only some steps
@@ -11,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-STEPS=${VRAMFREE_STEPS:-"deps docker images unit sanity lint molecule"}
+STEPS=${VRAMFREE_STEPS:-"deps docker images unit sanity lint build molecule"}
 timings=()
 
 run_step() {
@@ -48,6 +49,7 @@ for s in $STEPS; do
     unit)    run_step "unit tests" python -m pytest -q ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
     lint)    run_step "ansible-lint" ansible-lint --profile production ;;
+    build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)
       for scenario in $(molecule_scenarios); do
         run_step "molecule $scenario" bash scripts/molecule.sh test -s "$scenario"

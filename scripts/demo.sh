@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make demo: two local "desktop GPU boxes" (systemd containers with a simulated GTX 970
+# and a desktop holding ~700 MiB of its VRAM), then the collection's playbooks against
+# them over SSH, exactly as from a laptop against real boxes.
+#   scripts/demo.sh            bring the hosts up (if needed) and run the playbooks
+#   scripts/demo.sh --destroy  remove the hosts
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+if [ "${1:-}" = --destroy ]; then
+  bash scripts/molecule.sh destroy -s default
+  exit 0
+fi
+
+bash scripts/deps.sh
+bash scripts/docker-up.sh
+bash scripts/build-images.sh
+
+step "bring up two desktop GPU boxes (Debian 12 and 13) reachable over SSH"
+molecule_log="$REPO_ROOT/build/demo-molecule.log"
+mkdir -p build/demo
+{ bash scripts/molecule.sh create -s default && bash scripts/molecule.sh prepare -s default --force; } \
+  >"$molecule_log" 2>&1 || { tail -n 40 "$molecule_log"; die "could not bring the hosts up (log: $molecule_log)"; }
+
+config=$(ls -t ~/.ansible/tmp/molecule.*.default/instance_config.yml 2>/dev/null | head -n 1)
+[ -n "$config" ] || die "molecule wrote no instance config"
+inventory=build/demo/inventory.yml
+python3 - "$config" >"$inventory" <<'PY'
+import sys
+import yaml
+
+print("# Written by make demo from the test hosts' addresses.")
+hosts = {}
+for inst in yaml.safe_load(open(sys.argv[1])):
+    hosts[inst["instance"]] = {
+        "ansible_host": inst["address"],
+        "ansible_user": inst["user"],
+        "ansible_ssh_private_key_file": inst["identity_file"],
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+    }
+print(yaml.safe_dump({"gpu_boxes": {"hosts": hosts}}, sort_keys=True), end="")
+PY
+cat "$inventory"
+
+export ANSIBLE_COLLECTIONS_PATH
+ANSIBLE_COLLECTIONS_PATH=$(collections_path)
+export ANSIBLE_PIPELINING=true ANSIBLE_PYTHON_INTERPRETER=auto_silent
+
+step "who holds the VRAM now: ansible-playbook -i $inventory vramfree.webui.vram_report"
+ansible-playbook -i "$inventory" vramfree.webui.vram_report
+
+step "the whole job: ansible-playbook -i $inventory vramfree.webui.site"
+ansible-playbook -i "$inventory" vramfree.webui.site
+
+cat <<TXT
+
+Done. The desktops are stopped and their VRAM is free (the GPU is simulated: see
+docs/testing.md). Try it again to see that nothing changes, or bring them back:
+  ansible-playbook -i $inventory vramfree.webui.restore_desktop
+Remove the hosts with: make demo-clean
+TXT
