@@ -48,7 +48,10 @@ for s in $STEPS; do
     images)  run_step images bash scripts/build-images.sh ;;
     unit)    run_step "unit tests" python -m pytest -q ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
-    lint)    run_step "ansible-lint" ansible-lint --profile production ;;
+    # ansible-lint resolves vramfree.webui.* through the collections path: point it at
+    # this checkout, not at whatever copy may be installed in ~/.ansible/collections.
+    lint)    run_step "ansible-lint" env ANSIBLE_COLLECTIONS_PATH="$(collections_path)" \
+               ansible-lint --profile production ;;
     build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)
       for scenario in $(molecule_scenarios); do
