@@ -27,7 +27,6 @@ lint:
 molecule:
 	VRAMFREE_STEPS="deps docker images molecule" bash scripts/test.sh
 
-# The collection artifact, as published.
+# The collection artifact, as published: build/dist/vramfree-webui-<version>.tar.gz
 build:
-	mkdir -p build
-	.venv/bin/ansible-galaxy collection build --force --output-path build .
+	VRAMFREE_STEPS="deps build" bash scripts/test.sh

@@ -36,10 +36,12 @@ def test_display_manager_is_stopped(host):
     assert not svc.is_running, host.run("journalctl -u display-manager.service -n 20 --no-pager").stdout
 
 
-def test_host_without_display_manager_was_left_alone(host):
-    if name(host) != "vramfree-headless-nodm":
-        pytest.skip("host has a display manager")
-    assert host.run("systemctl show -p LoadState --value display-manager.service").stdout.strip() == "not-found"
+@pytest.mark.parametrize("host_name, load_state", [("vramfree-headless-nodm", "not-found"), ("vramfree-headless-masked", "masked")])
+def test_host_without_usable_display_manager_was_left_alone(host, host_name, load_state):
+    if name(host) != host_name:
+        pytest.skip("not %s" % host_name)
+    assert host.run("systemctl show -p LoadState --value display-manager.service").stdout.strip() == load_state
+    assert host.check_output("systemctl get-default") == "graphical.target"
     assert host.check_output("systemctl get-default") == "graphical.target"
 
 
