@@ -212,6 +212,11 @@ class Assignment(object):
         self.eol = eol
 
 
+def _unbalanced(line_no, line):
+    return LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that goes on '
+                           'over several lines is not supported)', line_no=line_no, line=line)
+
+
 def _decode_sh(line, start, line_no):
     """Decode a bash assignment value starting at ``start``; returns (value, end, style)."""
     i, n = start, len(line)
@@ -223,8 +228,7 @@ def _decode_sh(line, start, line_no):
         if c == "'":
             close = line.find("'", i + 1)
             if close < 0:
-                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                      'goes on over several lines is not supported)', line_no=line_no, line=line)
+                raise _unbalanced(line_no, line)
             chars.append(line[i + 1:close])
             segments.append("'")
             i = close + 1
@@ -233,8 +237,7 @@ def _decode_sh(line, start, line_no):
             i += 1
             while True:
                 if i >= n:
-                    raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                          'goes on over several lines is not supported)', line_no=line_no, line=line)
+                    raise _unbalanced(line_no, line)
                 c = line[i]
                 if c == '"':
                     i += 1
@@ -281,8 +284,7 @@ def _decode_env(line, start, line_no):
             elif c == "'":
                 close = line.find("'", i + 1)
                 if close < 0:
-                    raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that '
-                                          'goes on over several lines is not supported)', line_no=line_no, line=line)
+                    raise _unbalanced(line_no, line)
                 chars.append(line[i + 1:close])
                 segments.append("'")
                 i = close
@@ -291,9 +293,7 @@ def _decode_env(line, start, line_no):
                 i += 1
                 while True:
                     if i >= n or (line[i] == '\\' and i + 1 >= n):
-                        raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value '
-                                              'that goes on over several lines is not supported)',
-                                              line_no=line_no, line=line)
+                        raise _unbalanced(line_no, line)
                     c = line[i]
                     if c == '"':
                         break
