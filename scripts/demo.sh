@@ -23,7 +23,7 @@ mkdir -p build/demo
 { bash scripts/molecule.sh create -s default && bash scripts/molecule.sh prepare -s default --force; } \
   >"$molecule_log" 2>&1 || { tail -n 40 "$molecule_log"; die "could not bring the hosts up (log: $molecule_log)"; }
 
-config=$(find ~/.ansible/tmp -path '*/molecule.*.default/instance_config.yml' -printf '%T@ %p\n' 2>/dev/null \
+config=$(find "$ANSIBLE_HOME"/tmp -path '*/molecule.*.default/instance_config.yml' -printf '%T@ %p\n' 2>/dev/null \
   | sort -n | tail -n 1 | cut -d' ' -f2-)
 [ -n "$config" ] || die "molecule wrote no instance config"
 inventory=build/demo/inventory.yml

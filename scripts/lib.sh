@@ -7,6 +7,9 @@ die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VRAMFREE_VENV:-$REPO_ROOT/.venv}
 export PATH="$VENV/bin:$PATH"
+# Molecule keeps its instance configs and an installed copy of the collection under
+# ANSIBLE_HOME: one per checkout, so two checkouts on one machine never share them.
+export ANSIBLE_HOME=${ANSIBLE_HOME:-$REPO_ROOT/build/ansible-home}
 
 # A collections path in which this checkout is vramfree.webui, so playbooks and
 # ansible-doc use the working tree as it is.

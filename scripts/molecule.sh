@@ -13,6 +13,6 @@ if [ "${1:-}" = test ]; then
   for ((i = 1; i <= $#; i++)); do
     [ "${!i}" = -s ] && { j=$((i + 1)); scenario=${!j}; }
   done
-  rm -rf ~/.ansible/tmp/molecule.*."$scenario"
+  rm -rf "$ANSIBLE_HOME"/tmp/molecule.*."$scenario"
 fi
 exec molecule "$@"
