@@ -25,7 +25,7 @@ lint:
 	VRAMFREE_STEPS="deps lint" bash scripts/test.sh
 
 molecule:
-	VRAMFREE_STEPS="deps docker images molecule" bash scripts/test.sh
+	VRAMFREE_STEPS="deps docker images gradio molecule" bash scripts/test.sh
 
 # The collection artifact, as published: build/dist/vramfree-webui-<version>.tar.gz
 build:

@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-STEPS=${VRAMFREE_STEPS:-"deps docker images unit sanity lint build molecule"}
+STEPS=${VRAMFREE_STEPS:-"deps docker images gradio unit sanity lint build molecule"}
 timings=()
 
 run_step() {
@@ -46,6 +46,7 @@ for s in $STEPS; do
     deps)    run_step deps bash scripts/deps.sh ;;
     docker)  run_step docker bash scripts/docker-up.sh ;;
     images)  run_step images bash scripts/build-images.sh ;;
+    gradio)  run_step "stand-in web UI's Gradio" bash scripts/gradio-standin.sh ;;
     unit)    run_step "unit tests" python -m pytest -q ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
     # ansible-lint resolves vramfree.webui.* through the collections path: point it at

@@ -201,6 +201,14 @@ ansible_facts:
                   type: int
                   returned: always
                   sample: 431
+                unit:
+                  description:
+                    - The systemd unit the process runs in, read from C(/proc/PID/cgroup); null where
+                      it cannot be read (the process ended, or runs in another PID namespace).
+                    - Tells the web UI's own VRAM (C(webui.service)) from the desktop's.
+                  type: str
+                  returned: always
+                  sample: display-manager.service
             error:
               description: Why this GPU could not be read; its figures are then null.
               type: str
@@ -211,7 +219,7 @@ ansible_facts:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vramfree.webui.plugins.module_utils import _gpu
+from ansible_collections.vramfree.webui.plugins.module_utils import _gpu, _proc_unit
 
 try:
     import pynvml
@@ -222,6 +230,7 @@ else:
     PYNVML_IMPORT_ERROR = None
 
 SYSFS_ROOT = "/sys"
+PROC_ROOT = "/proc"
 
 
 def load_nvml():
@@ -256,6 +265,7 @@ def main():
         module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=PYNVML_IMPORT_ERROR)
 
     facts, warnings, failures = _gpu.gather(backend, load_nvml, nvidia_smi_runner(module), SYSFS_ROOT)
+    _proc_unit.annotate_units(facts, PROC_ROOT)
     for warning in warnings:
         module.warn(warning)
     if facts["backend"] == "none":

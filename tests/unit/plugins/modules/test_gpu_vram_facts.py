@@ -59,6 +59,11 @@ def host(monkeypatch, tmp_path):
     monkeypatch.setattr(gpu_vram_facts, "pynvml", None)
     monkeypatch.setattr(gpu_vram_facts, "PYNVML_IMPORT_ERROR", "Traceback: No module named 'pynvml'")
     monkeypatch.setattr(gpu_vram_facts, "SYSFS_ROOT", str(tmp_path))
+    # The desktop's processes of the recordings, in the cgroup a display manager gives them.
+    for pid in (1201, 1874):
+        (tmp_path / "proc" / str(pid)).mkdir(parents=True)
+        (tmp_path / "proc" / str(pid) / "cgroup").write_text("0::/system.slice/gdm.service\n")
+    monkeypatch.setattr(gpu_vram_facts, "PROC_ROOT", str(tmp_path / "proc"))
     state = {"warnings": warnings, "root": tmp_path}
     return state
 
@@ -122,8 +127,10 @@ GTX970_FACTS = {"backend": "nvml", "driver_version": "535.247.01", "gpus": [{
     "uuid": "GPU-5d1e2a7c-3b9f-4c61-8e0a-97f2b4c6d813", "pci_bus_id": "00000000:01:00.0",
     "memory_total_mib": 4096, "memory_used_mib": 701, "memory_free_mib": 3329, "memory_reserved_mib": 66,
     "display_active": True, "persistence_mode": False, "processes_supported": True,
-    "processes": [{"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431},
-                  {"pid": 1874, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229}]}]}
+    "processes": [{"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431,
+                   "unit": "gdm.service"},
+                  {"pid": 1874, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229,
+                   "unit": "gdm.service"}]}]}
 
 
 @pytest.mark.parametrize("check_mode", [False, True])

@@ -1,0 +1,106 @@
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""TEST DOUBLE of AUTOMATIC1111's launch.py, for hosts without a GPU.
+
+What is real: the arguments are read as A1111 reads them (its own argv plus
+shlex.split($COMMANDLINE_ARGS), parsed by argparse with A1111's option names: an
+unknown flag exits with status 2); the server is a real Gradio 3.41.2 app (the version
+A1111 pins) bound to the address and port those arguments give, with Gradio's login
+under --gradio-auth; with --api, A1111's /sdapi/v1/cmd-flags answers with the parsed
+options, behind HTTP basic auth under --api-auth.
+
+What is simulated, and labelled so in every answer: /sdapi/v1/txt2img makes no image.
+It waits steps x seconds-per-iteration, where the seconds per iteration are the ones
+measured on a GTX 970 (1.22 s/it with no memory flag, 2.73 s/it with --lowvram),
+scaled by $VRAMFREE_STANDIN_TIME_SCALE (default 0.01) so that tests stay short.
+"""
+
+import os
+import secrets
+import shlex
+import sys
+import time
+
+# A1111's launch_utils appends the variable's words to its own argv.
+sys.argv += shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))
+
+from modules.cmd_args import parser  # noqa: E402  pylint: disable=wrong-import-position
+
+cmd_opts = parser.parse_args()
+
+# Gradio is not installed on the test hosts; the tests mount a copy of it here.
+sys.path.insert(0, os.environ.get("VRAMFREE_STANDIN_GRADIO", "/opt/vramfree-gradio"))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from fastapi import Depends, HTTPException  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from fastapi.security import HTTPBasic, HTTPBasicCredentials  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+# Seconds per iteration measured on a GTX 970 4 GB, SD 1.5, 512x512 (see README).
+SECONDS_PER_IT = {"none": 1.22, "medvram": 1.7, "medvram-sdxl": 1.7, "lowvram": 2.73}
+
+
+def memory_mode():
+    for mode in ("lowvram", "medvram", "medvram-sdxl"):
+        if getattr(cmd_opts, mode.replace("-", "_")):
+            return mode
+    return "none"
+
+
+def generate(prompt):
+    return "stand-in web UI (simulated, no image): %s" % prompt
+
+
+def credentials(value):
+    return [tuple(pair.split(":", 1)) for pair in value.split(",") if ":" in pair] if value else None
+
+
+def api_auth_dependency():
+    pairs = dict(credentials(cmd_opts.api_auth) or [])
+    if not pairs:
+        return []
+    basic = HTTPBasic()
+
+    def check(creds: HTTPBasicCredentials = Depends(basic)):
+        expected = pairs.get(creds.username)
+        if expected is None or not secrets.compare_digest(expected, creds.password):
+            raise HTTPException(status_code=401, detail="Incorrect username or password",
+                                headers={"WWW-Authenticate": "Basic"})
+
+    return [Depends(check)]
+
+
+def txt2img(request: dict):
+    steps = int(request.get("steps", 20))
+    per_it = SECONDS_PER_IT[memory_mode()]
+    scale = float(os.environ.get("VRAMFREE_STANDIN_TIME_SCALE", "0.01"))
+    started = time.monotonic()
+    time.sleep(steps * per_it * scale)
+    return {
+        "images": [],
+        "parameters": request,
+        "info": "simulated",
+        "simulated": True,
+        "memory_mode": memory_mode(),
+        "seconds_per_iteration": per_it,
+        "elapsed": time.monotonic() - started,
+    }
+
+
+with gr.Blocks(title="Stable Diffusion (stand-in)") as demo:
+    prompt_box = gr.Textbox(label="Prompt")
+    result_box = gr.Textbox(label="Result")
+    gr.Button("Generate").click(fn=generate, inputs=prompt_box, outputs=result_box, api_name="predict")
+
+demo.queue()
+server_name = cmd_opts.server_name or ("0.0.0.0" if cmd_opts.listen else "127.0.0.1")
+app = demo.launch(server_name=server_name, server_port=cmd_opts.port or 7860,
+                  auth=credentials(cmd_opts.gradio_auth), prevent_thread_lock=True)[0]
+if cmd_opts.api or cmd_opts.nowebui:
+    deps = api_auth_dependency()
+    app.add_api_route("/sdapi/v1/cmd-flags", lambda: vars(cmd_opts), methods=["GET"], dependencies=deps)
+    app.add_api_route("/sdapi/v1/txt2img", txt2img, methods=["POST"], dependencies=deps)
+print("Stand-in web UI (simulated generation) on %s:%s, memory mode %s"
+      % (server_name, cmd_opts.port or 7860, memory_mode()), flush=True)
+demo.block_thread()

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The webui role's decisions, as plain functions of the facts (controller side).
+
+Which GPU the web UI runs on and whether the desktop must stop for it, how much VRAM
+the web UI may count on, which memory mode that gives, and which flags bind it to the
+address and port asked. The role and ``site`` call these through filters; the unit
+tests call them directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+
+LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
+
+
+class PlanError(ValueError):
+    pass
+
+
+def _gpus(gpu_vram) -> list:
+    if not isinstance(gpu_vram, dict) or not isinstance(gpu_vram.get('gpus'), list):
+        raise PlanError('expected the gpu_vram fact (a dict with a "gpus" list), got %s'
+                        % type(gpu_vram).__name__)
+    for gpu in gpu_vram['gpus']:
+        if not isinstance(gpu, dict):
+            raise PlanError('gpu_vram.gpus holds a %s, not a GPU entry' % type(gpu).__name__)
+    return gpu_vram['gpus']
+
+
+def without_units(gpu_vram, units) -> dict:
+    """A copy of ``gpu_vram`` as if the processes of ``units`` held no VRAM.
+
+    The web UI is itself a holder once it runs: a second run must not count its VRAM
+    against it (the memory mode would drop a step and restart it) nor as a leftover of
+    the desktop. Only GPUs that list their processes can be corrected; the others are
+    returned as they are, with ``units_unaccounted`` set when a unit could be on them.
+    """
+    units = set(units or [])
+    result = copy.deepcopy(gpu_vram)
+    for gpu in _gpus(result):
+        procs = gpu.get('processes') or []
+        if not gpu.get('processes_supported'):
+            gpu['units_unaccounted'] = bool(units)
+            continue
+        own = [p for p in procs if p.get('unit') in units]
+        if not own:
+            continue
+        freed = sum(p.get('used_memory_mib') or 0 for p in own)
+        gpu['processes'] = [p for p in procs if p.get('unit') not in units]
+        if isinstance(gpu.get('memory_free_mib'), int):
+            gpu['memory_free_mib'] += freed
+        if isinstance(gpu.get('memory_used_mib'), int):
+            gpu['memory_used_mib'] = max(gpu['memory_used_mib'] - freed, 0)
+    return result
+
+
+def _readable(gpu) -> bool:
+    return not gpu.get('error') and isinstance(gpu.get('memory_free_mib'), int)
+
+
+def _index(value):
+    if isinstance(value, bool):
+        raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,))
+
+
+def gpu_plan(gpu_vram, gpu='auto') -> dict:
+    """Which GPU the web UI gets, and whether the desktop has to stop for it.
+
+    One GPU: the web UI shares it with the desktop, so the desktop stops. Two or more
+    with ``auto``: the GPU without an active display with the most free VRAM, and the
+    desktop keeps its own; when every GPU drives a display (or cannot say), the one with
+    the most free VRAM and the desktop stops. An explicit index stops the desktop only
+    when that GPU drives a display or cannot tell.
+
+    Returns ``{index, uuid, pinned, stop_desktop, reason}``; ``pinned`` is true when the
+    host has more than one GPU, so the web UI must be told which one to use. A host
+    without a GPU gets ``index: None`` and the desktop is left alone.
+    """
+    gpus = _gpus(gpu_vram)
+    if not gpus:
+        return {'index': None, 'uuid': None, 'pinned': False, 'stop_desktop': False,
+                'reason': 'no GPU found (backend: %s): the desktop is left as it is'
+                          % gpu_vram.get('backend')}
+    readable = [g for g in gpus if _readable(g)]
+    pinned = len(gpus) > 1
+    if gpu != 'auto':
+        index = _index(gpu)
+        chosen = next((g for g in gpus if g.get('index') == index), None)
+        if chosen is None:
+            raise PlanError('webui_gpu is %d but the host has GPU index(es) %s'
+                            % (index, ', '.join(str(g.get('index')) for g in gpus)))
+        if chosen.get('error'):
+            raise PlanError('webui_gpu %d could not be read: %s' % (index, chosen['error']))
+        stop = chosen.get('display_active') is not False
+        reason = ('GPU %d drives a display%s: the desktop stops to free its VRAM'
+                  % (index, '' if chosen.get('display_active') else ' or cannot tell')
+                  if stop else 'GPU %d drives no display: the desktop keeps running' % index)
+    else:
+        if not readable:
+            raise PlanError('no GPU reports its free VRAM: %s'
+                            % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no figures')
+                                        for g in gpus))
+        most_free = sorted(readable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))
+        headless = [g for g in most_free if g.get('display_active') is False]
+        if pinned and headless:
+            chosen, stop = headless[0], False
+            reason = ('GPU %d drives no display and has the most free VRAM of those that do not: '
+                      'the web UI runs there and the desktop keeps running' % chosen['index'])
+        else:
+            chosen, stop = most_free[0], True
+            reason = ('GPU %d is the only GPU: the desktop stops to free its VRAM' % chosen['index']
+                      if not pinned else
+                      'every GPU drives a display or cannot tell: the desktop stops, the web UI '
+                      'takes GPU %d (most free VRAM)' % chosen['index'])
+    return {'index': chosen['index'], 'uuid': chosen.get('uuid'), 'pinned': pinned,
+            'stop_desktop': stop, 'reason': reason}
+
+
+def memory_plan(gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto',
+                thresholds=None, service_active=False) -> dict:
+    """The memory mode for the webui_flags module, and why.
+
+    ``gpu_vram`` is the snapshot with the web UI's own processes already taken out
+    (:func:`without_units`). An explicit mode, or ``keep``, is used as asked. ``auto``
+    picks from the free VRAM of the web UI's GPU; where that GPU cannot list processes
+    and the web UI already runs, its own VRAM cannot be told apart from the free VRAM,
+    so the mode in the launch file is kept rather than lowered on a guess.
+    """
+    if requested != 'auto':
+        return {'mode': requested, 'free_mib': None, 'reason': 'memory mode %s as asked' % requested}
+    if gpu_index is None:
+        raise PlanError('webui_memory_mode auto needs a GPU, and none was found; '
+                        'set webui_memory_mode to a mode (or keep)')
+    gpu = next((g for g in _gpus(gpu_vram) if g.get('index') == gpu_index), None)
+    if gpu is None:
+        raise PlanError('no GPU with index %s in the VRAM snapshot' % gpu_index)
+    if service_active and gpu.get('units_unaccounted'):
+        return {'mode': 'keep', 'free_mib': gpu.get('memory_free_mib'),
+                'reason': 'GPU %s cannot list its processes and the web UI already runs on it, so its '
+                          'own VRAM cannot be told from the free VRAM: the memory mode in the launch '
+                          'file is kept' % gpu_index}
+    try:
+        mode = _memory_mode.memory_mode(gpu_vram, ui=ui, model=model, gpu=gpu_index, thresholds=thresholds)
+    except _memory_mode.MemoryModeError as exc:
+        raise PlanError(str(exc))
+    return {'mode': mode, 'free_mib': gpu['memory_free_mib'],
+            'reason': '%s MiB free on GPU %s for %s/%s: %s'
+                      % (gpu['memory_free_mib'], gpu_index, ui, model,
+                         'no memory flag' if mode == 'none' else mode)}
+
+
+def is_loopback(address) -> bool:
+    text = str(address).strip().strip('[]')
+    if text.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
+    """The ``flags`` for webui_flags: the bind address and port in the UI's own terms,
+    then the user's ``flags`` on top (an explicit flag of theirs wins).
+
+    A1111, Forge and SD.Next bind 127.0.0.1 by default and ``--listen`` means every
+    address, so a loopback bind removes ``--listen`` and ``--server-name``, and any
+    other address is given with ``--server-name``. ComfyUI binds 127.0.0.1 by default
+    and takes the address as ``--listen ADDR``.
+    """
+    if isinstance(port, bool):
+        raise PlanError('webui_port must be a port number, got %r' % (port,))
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise PlanError('webui_port must be a port number, got %r' % (port,))
+    if not 1 <= port <= 65535:
+        raise PlanError('webui_port must be between 1 and 65535, got %d' % port)
+    address = str(listen or '').strip()
+    if not address:
+        raise PlanError('webui_listen must be an address, got %r' % (listen,))
+    local = is_loopback(address)
+    if ui == 'comfyui':
+        result = {'listen': False if local else address, 'port': port}
+    elif ui in ('a1111', 'forge', 'sdnext'):
+        result = {'listen': False, 'server-name': False if local else address, 'port': port}
+    else:
+        raise PlanError('unknown ui %r' % (ui,))
+    for name, value in (flags or {}).items():
+        # The user's key replaces the role's whichever way it is spelt (--port, port).
+        key = str(name)[2:] if str(name).startswith('--') else str(name)
+        for ours in [k for k in result if k.replace('_', '-') == key.replace('_', '-')]:
+            del result[ours]
+        result[key] = value
+    return result

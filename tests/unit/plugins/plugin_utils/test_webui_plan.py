@@ -1,0 +1,198 @@
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The webui role's decisions: GPU, desktop, memory mode, bind flags."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan as plan
+
+
+def gtx970(index=0, free=3329, used=701, display=True, procs=None, supported=True, **extra):
+    gpu = {"index": index, "vendor": "nvidia", "name": "NVIDIA GeForce GTX 970",
+           "uuid": "GPU-0000000%d" % index, "pci_bus_id": "00000000:0%d:00.0" % (index + 1),
+           "memory_total_mib": 4096, "memory_used_mib": used, "memory_free_mib": free,
+           "memory_reserved_mib": 66, "display_active": display, "persistence_mode": False,
+           "processes_supported": supported, "processes": procs if procs is not None else []}
+    gpu.update(extra)
+    return gpu
+
+
+XORG = {"pid": 900, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431,
+        "unit": "display-manager.service"}
+WEBUI = {"pid": 1500, "name": "python3", "type": "compute", "used_memory_mib": 2600, "unit": "webui.service"}
+
+
+def facts(*gpus):
+    return {"backend": "nvml", "driver_version": "535.247.01", "gpus": list(gpus)}
+
+
+# without_units --------------------------------------------------------------------------
+
+def test_without_units_gives_the_web_uis_own_vram_back_as_free():
+    before = facts(gtx970(free=1429, used=2601, display=False, procs=[WEBUI]))
+    kept = copy.deepcopy(before)
+    after = plan.without_units(before, ["webui.service"])
+    assert (after["gpus"][0]["memory_free_mib"], after["gpus"][0]["memory_used_mib"]) == (4029, 1)
+    assert after["gpus"][0]["processes"] == []
+    assert before == kept  # the fact itself is not changed
+
+
+def test_without_units_keeps_other_holders():
+    after = plan.without_units(facts(gtx970(free=729, used=3301, procs=[XORG, WEBUI])), ["webui.service"])
+    assert after["gpus"][0]["processes"] == [XORG]
+    assert after["gpus"][0]["memory_free_mib"] == 3329
+
+
+def test_without_units_marks_gpus_that_cannot_list_processes():
+    after = plan.without_units(facts(gtx970(supported=False, display=None)), ["webui.service"])
+    assert after["gpus"][0]["units_unaccounted"] is True
+    assert after["gpus"][0]["memory_free_mib"] == 3329
+
+
+def test_without_units_rejects_what_is_not_the_fact():
+    with pytest.raises(plan.PlanError, match='expected the gpu_vram fact'):
+        plan.without_units([], ["webui.service"])
+    with pytest.raises(plan.PlanError, match='holds a str'):
+        plan.without_units({"gpus": ["GPU 0"]}, [])
+
+
+# gpu_plan --------------------------------------------------------------------------------
+
+def test_one_gpu_with_a_desktop_stops_the_desktop():
+    result = plan.gpu_plan(facts(gtx970()), "auto")
+    assert (result["index"], result["pinned"], result["stop_desktop"]) == (0, False, True)
+    assert "only GPU" in result["reason"]
+
+
+def test_two_gpus_take_the_one_without_a_display_and_keep_the_desktop():
+    second = gtx970(index=1, free=3900, used=1, display=False)
+    third = gtx970(index=2, free=7000, used=1, display=True)
+    result = plan.gpu_plan(facts(gtx970(), second, third), "auto")
+    assert (result["index"], result["uuid"], result["pinned"], result["stop_desktop"]) == (1, "GPU-00000001", True, False)
+
+
+def test_two_gpus_both_driving_displays_stop_the_desktop_and_take_the_most_free():
+    result = plan.gpu_plan(facts(gtx970(free=3000), gtx970(index=1, free=3329)), "auto")
+    assert (result["index"], result["stop_desktop"]) == (1, True)
+
+
+def test_a_gpu_that_cannot_tell_its_display_counts_as_driving_one():
+    result = plan.gpu_plan(facts(gtx970(display=None), gtx970(index=1, display=None)), "auto")
+    assert result["stop_desktop"] is True
+
+
+@pytest.mark.parametrize("display, stop", [(True, True), (None, True), (False, False)])
+def test_an_explicit_gpu_stops_the_desktop_only_when_it_may_drive_a_display(display, stop):
+    result = plan.gpu_plan(facts(gtx970(display=True), gtx970(index=1, display=display)), 1)
+    assert (result["index"], result["stop_desktop"]) == (1, stop)
+
+
+def test_an_explicit_gpu_as_a_string_index_is_accepted():
+    assert plan.gpu_plan(facts(gtx970(), gtx970(index=1, display=False)), "1")["index"] == 1
+
+
+@pytest.mark.parametrize("gpu, message", [
+    (3, "webui_gpu is 3 but the host has GPU index(es) 0, 1"),
+    (True, "webui_gpu must be a GPU index or 'auto', got True"),
+    ("first", "webui_gpu must be a GPU index or 'auto', got 'first'"),
+])
+def test_bad_gpu_choices_are_named(gpu, message):
+    with pytest.raises(plan.PlanError) as caught:
+        plan.gpu_plan(facts(gtx970(), gtx970(index=1)), gpu)
+    assert str(caught.value) == message
+
+
+def test_a_lost_gpu_is_never_chosen_by_auto_and_refused_by_index():
+    lost = {"index": 0, "vendor": "nvidia", "error": "GPU is lost", "memory_free_mib": None, "processes": []}
+    assert plan.gpu_plan(facts(lost, gtx970(index=1, display=False)), "auto")["index"] == 1
+    with pytest.raises(plan.PlanError, match="webui_gpu 0 could not be read: GPU is lost"):
+        plan.gpu_plan(facts(lost, gtx970(index=1)), 0)
+
+
+def test_no_gpu_leaves_the_desktop_alone():
+    result = plan.gpu_plan({"backend": "none", "driver_version": None, "gpus": []}, "auto")
+    assert (result["index"], result["stop_desktop"]) == (None, False)
+    assert "no GPU found" in result["reason"]
+
+
+# memory_plan -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("free, mode", [(4029, "none"), (3329, "medvram"), (1429, "lowvram")])
+def test_auto_picks_from_the_free_vram_of_the_web_uis_gpu(free, mode):
+    result = plan.memory_plan(facts(gtx970(free=free)), 0, "a1111", "sd15")
+    assert (result["mode"], result["free_mib"]) == (mode, free)
+
+
+def test_auto_uses_the_pinned_gpu_not_gpu_0():
+    result = plan.memory_plan(facts(gtx970(free=3329), gtx970(index=1, free=4029)), 1)
+    assert result["mode"] == "none"
+
+
+def test_second_run_with_the_ui_holding_vram_keeps_the_first_runs_mode():
+    # The regression this guards: counting the UI's own 2600 MiB as used would drop
+    # A1111 to --lowvram on the re-run and restart it.
+    running = facts(gtx970(free=1429, used=2601, display=False, procs=[WEBUI]))
+    first = plan.memory_plan(facts(gtx970(free=4029, used=1, display=False)), 0)
+    second = plan.memory_plan(plan.without_units(running, ["webui.service"]), 0, service_active=True)
+    assert first["mode"] == second["mode"] == "none"
+
+
+def test_a_gpu_without_a_process_list_keeps_the_mode_once_the_ui_runs():
+    snapshot = plan.without_units(facts(gtx970(free=1429, supported=False, display=None)), ["webui.service"])
+    assert plan.memory_plan(snapshot, 0, service_active=True)["mode"] == "keep"
+    assert plan.memory_plan(snapshot, 0, service_active=False)["mode"] == "lowvram"
+
+
+@pytest.mark.parametrize("requested", ["keep", "medvram", "none"])
+def test_an_explicit_mode_wins(requested):
+    assert plan.memory_plan(facts(gtx970(free=100)), 0, requested=requested)["mode"] == requested
+
+
+def test_auto_without_a_gpu_says_what_to_do():
+    with pytest.raises(plan.PlanError, match="set webui_memory_mode to a mode"):
+        plan.memory_plan({"backend": "none", "gpus": []}, None)
+
+
+def test_thresholds_and_errors_of_the_table_come_through():
+    assert plan.memory_plan(facts(gtx970(free=3329)), 0, thresholds={"none": 3300})["mode"] == "none"
+    with pytest.raises(plan.PlanError, match="unknown model family 'sd3'"):
+        plan.memory_plan(facts(gtx970()), 0, model="sd3")
+
+
+# launch_flags ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ui, listen, expected", [
+    ("a1111", "127.0.0.1", {"listen": False, "server-name": False, "port": 7860}),
+    ("a1111", "localhost", {"listen": False, "server-name": False, "port": 7860}),
+    ("forge", "::1", {"listen": False, "server-name": False, "port": 7860}),
+    ("a1111", "192.168.1.50", {"listen": False, "server-name": "192.168.1.50", "port": 7860}),
+    ("sdnext", "0.0.0.0", {"listen": False, "server-name": "0.0.0.0", "port": 7860}),
+    ("comfyui", "127.0.0.1", {"listen": False, "port": 7860}),
+    ("comfyui", "10.0.0.5", {"listen": "10.0.0.5", "port": 7860}),
+])
+def test_bind_flags_in_each_uis_terms(ui, listen, expected):
+    assert plan.launch_flags(ui, listen, 7860) == expected
+
+
+def test_user_flags_go_on_top_whichever_way_they_are_spelt():
+    result = plan.launch_flags("a1111", "127.0.0.1", 7860, {"--port": 7861, "server_name": "10.0.0.2", "api": True})
+    assert result == {"listen": False, "port": 7861, "server_name": "10.0.0.2", "api": True}
+
+
+@pytest.mark.parametrize("port, message", [
+    (0, "between 1 and 65535, got 0"), ("http", "port number, got 'http'"), (True, "port number, got True")])
+def test_bad_ports_are_refused(port, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.launch_flags("a1111", "127.0.0.1", port)
+
+
+def test_empty_address_and_unknown_ui_are_refused():
+    with pytest.raises(plan.PlanError, match="webui_listen must be an address"):
+        plan.launch_flags("a1111", "", 7860)
+    with pytest.raises(plan.PlanError, match="unknown ui 'invoke'"):
+        plan.launch_flags("invoke", "127.0.0.1", 7860)
