@@ -20,7 +20,7 @@ mirror() {
   m=$( { grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
            | sed -E 's/\[[^]]*\]//' | awk '{print $2}'
          grep -hsiE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources \
-           | sed -E 's/^[[:space:]]*[Uu][Rr][Ii][Ss]:[[:space:]]*//' | tr ' \t' '\n\n'
+           | sed -E 's/^[[:space:]]*[Uu][Rr][Ii][Ss]:[[:space:]]*//' | tr -s '[:blank:]' '\n'
        } | grep -E '^https?://[^ ]+/debian/?$' | head -n 1)
   if [ -z "$m" ]; then
     echo "build-images: no http(s) Debian archive in /etc/apt/sources.list or /etc/apt/sources.list.d/" \
