@@ -26,13 +26,13 @@ from collections import Counter
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
 from ansible_collections.vramfree.webui.plugins.module_utils import _secrets
 from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret, mask_line
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import Word, split_words
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import is_flag as _is_flag
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import quote_word as _quote_word
 
 FORMATS = ('sh', 'bat', 'env')
 NAME = 'COMMANDLINE_ARGS'
 
-_WHITESPACE = ' \t\r\n'
-# argparse reads these as values, not options (its _negative_number_matcher).
-_NEGATIVE_NUMBER = re.compile(r'^-\d+$|^-\d*\.\d+$')
 _FLAG_NAME = re.compile(r'^--?[A-Za-z0-9][A-Za-z0-9_.-]*$')
 _LINE = re.compile(r'[^\n]*\n|[^\n]+')
 
@@ -81,85 +81,6 @@ def detect_format(path):
     if lower.endswith('.sh'):
         return 'sh'
     return 'env'
-
-
-# ---------------------------------------------------------------- the shlex level
-
-class Word(object):
-    __slots__ = ('start', 'end', 'value')
-
-    def __init__(self, start, end, value):
-        self.start = start
-        self.end = end
-        self.value = value
-
-
-def split_words(text):
-    """``shlex.split(text)`` with each word's span in ``text``.
-
-    Same rules as shlex in POSIX mode without comments: quotes concatenate, a backslash
-    outside quotes escapes anything, inside double quotes only ``"`` and ``\\``.
-    Raises ValueError with shlex's messages.
-    """
-    words = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] in _WHITESPACE:
-            i += 1
-            continue
-        start, chars = i, []
-        while i < n and text[i] not in _WHITESPACE:
-            c = text[i]
-            if c == "'":
-                close = text.find("'", i + 1)
-                if close < 0:
-                    raise ValueError('No closing quotation')
-                chars.append(text[i + 1:close])
-                i = close + 1
-            elif c == '"':
-                i += 1
-                while True:
-                    if i >= n:
-                        raise ValueError('No closing quotation')
-                    c = text[i]
-                    if c == '"':
-                        i += 1
-                        break
-                    if c == '\\' and i + 1 < n and text[i + 1] in '"\\':
-                        chars.append(text[i + 1])
-                        i += 2
-                        continue
-                    chars.append(c)
-                    i += 1
-            elif c == '\\':
-                if i + 1 >= n:
-                    raise ValueError('No escaped character')
-                chars.append(text[i + 1])
-                i += 2
-            else:
-                chars.append(c)
-                i += 1
-        words.append(Word(start, i, ''.join(chars)))
-    return words
-
-
-def _quote_word(value, inner, fmt):
-    """``value`` written so that shlex gives it back, in the line's quote style."""
-    special = " \t\r\n'\"\\" + ('&|<>^()' if fmt == 'bat' else '')
-    if value and not any(c in special for c in value):
-        return value
-    if inner == "'" and "'" not in value:
-        return "'" + value + "'"
-    out = []
-    for k, c in enumerate(value):
-        if c == '"' or (c == '\\' and (k + 1 == len(value) or value[k + 1] in '"\\')):
-            out.append('\\')
-        out.append(c)
-    return '"' + ''.join(out) + '"'
-
-
-def _is_flag(value):
-    return len(value) > 1 and value.startswith('-') and not _NEGATIVE_NUMBER.match(value)
 
 
 # ---------------------------------------------------------------- the file level
