@@ -221,7 +221,7 @@ def bash_launch_args(folder):
        edits=edge_edits(), memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']),
        launch=st.sampled_from(LAUNCH_LINES), tilde=st.sampled_from(['', ':~/b', '=~/b', ':"~"/b']))
 def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args, style, edits, memory, launch,
-                                                    tilde):
+                                                   tilde):
     assignment = [] if style == 'absent' else [sh_line(args, style)]
     if tilde and style == '"':
         # An unquoted word before the quoted run, joined to it by an escaped blank: bash
