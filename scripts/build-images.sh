@@ -13,11 +13,21 @@ force=false
 [ "${1:-}" = "--force" ] && force=true
 
 mirror() {
-  # The first http(s) mirror of the main Debian archive in this machine's apt sources.
+  # The first http(s) URI of the main Debian archive in this machine's apt sources, in the
+  # one-line format ("deb [opts] URI suite ...") or deb822 ("URIs: URI ..."). No built-in
+  # fallback: a machine without one is told so, rather than sent to a host it never chose.
   local m
-  m=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-      | grep -v security | head -n 1 | tr -d ' ')
-  echo "${m:-http://deb.debian.org/debian}"
+  m=$( { grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+           | sed -E 's/\[[^]]*\]//' | awk '{print $2}'
+         grep -hsiE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources \
+           | sed -E 's/^[[:space:]]*[Uu][Rr][Ii][Ss]:[[:space:]]*//' | tr -s '[:blank:]' '\n'
+       } | grep -E '^https?://[^ ]+/debian/?$' | head -n 1)
+  if [ -z "$m" ]; then
+    echo "build-images: no http(s) Debian archive in /etc/apt/sources.list or /etc/apt/sources.list.d/" \
+         "(one-line or deb822); add the mirror this machine uses there" >&2
+    return 1
+  fi
+  echo "${m%/}"
 }
 
 build_one() {

@@ -20,7 +20,9 @@ Rules shared by the backends:
   usage on the GPU in each list, so adding them would count it twice;
 * processes are listed in pid order;
 * a GPU that fails while being read is reported with an ``error`` and null figures,
-  and the other GPUs are still reported in full.
+  and the other GPUs are still reported in full;
+* text that reaches the facts is valid UTF-8: bytes that are not are replaced, so one
+  odd process name never costs the whole list.
 """
 
 from __future__ import annotations
@@ -46,12 +48,16 @@ SMI_FIELDS = (
     "memory.reserved", "display_active", "persistence_mode", "driver_version",
 )
 SMI_UNAVAILABLE = ("[Not Supported]", "[N/A]", "N/A", "Not Supported", "")
+# Figures a GPU row must have: without them the GPU is reported as failed.
+SMI_REQUIRED = ("index", "memory.total", "memory.used", "memory.free")
 SMI_TYPES = {"G": "graphics", "C": "compute", "C+G": "compute"}
 
 PCI_IDS_PATHS = ("/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids")
 AMD_VENDOR_ID = "1002"
 PCI_ADDRESS = re.compile(r"^[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$")
 DRM_CARD = re.compile(r"^card(\d+)$")
+# A PCI address inside a message, e.g. "GPU0000:02:00.0" or "00000000:02:00.0".
+PCI_IN_TEXT = re.compile(r"([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])")
 UNKNOWN_PROCESS = "unknown"
 
 
@@ -91,7 +97,11 @@ def merge_processes(entries) -> list:
 
 
 def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    """Valid UTF-8 text: undecodable bytes, and the lone surrogates that stand for them
+    after a ``surrogateescape`` decode, become U+FFFD."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_proc_comm(pid: int) -> str | None:
@@ -244,14 +254,32 @@ def probe_nvml(nvml, warnings: list, read_comm=read_proc_comm) -> dict:
 
 # ---------------------------------------------------------------------- nvidia-smi
 
+class SmiCommandTimeout(Exception):
+    """Raised by a ``run`` callable when nvidia-smi ran past its time limit."""
+
+
+class _Unreadable(ValueError):
+    """A figure nvidia-smi printed but could not read, e.g. ``[Unknown Error]``."""
+
+
 def _smi_value(value: str) -> str | None:
     value = value.strip()
-    return None if value in SMI_UNAVAILABLE else value
+    if value in SMI_UNAVAILABLE:
+        return None
+    if value.startswith("[") and value.endswith("]"):
+        # [Unknown Error], [Insufficient Permissions], [GPU requires reset], ...
+        raise _Unreadable(value)
+    return value
 
 
 def _smi_int(value: str) -> int | None:
     value = _smi_value(value)
-    return None if value is None else int(value.split()[0])
+    if value is None:
+        return None
+    try:
+        return int(value.split()[0])
+    except ValueError:
+        raise _Unreadable(value)
 
 
 def _smi_flag(value: str) -> bool | None:
@@ -259,11 +287,28 @@ def _smi_flag(value: str) -> bool | None:
     return None if value is None else value == "Enabled"
 
 
+def _pci_key(text: str) -> str | None:
+    """A PCI address found in ``text``, in one spelling whatever the domain's width."""
+    match = PCI_IN_TEXT.search(text or "")
+    if match is None:
+        return None
+    domain, bus, device, function = match.groups()
+    return "%04x:%s:%s.%s" % (int(domain, 16), bus.lower(), device.lower(), function)
+
+
+def _smi_run(run, args) -> tuple:
+    rc, out, err = run(args)
+    return rc, _text(out), _text(err)
+
+
 def _smi_query_gpus(run) -> tuple:
     """Rows of --query-gpu, retrying without memory.reserved where the driver lacks it."""
     fields = list(SMI_FIELDS)
     while True:
-        rc, out, err = run(["--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"])
+        try:
+            rc, out, err = _smi_run(run, ["--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"])
+        except SmiCommandTimeout as exc:
+            raise GpuProbeError(str(exc))
         rejected = 'Field "memory.reserved" is not a valid field' in out + err
         if rc != 0 and rejected and "memory.reserved" in fields:
             fields.remove("memory.reserved")
@@ -271,9 +316,32 @@ def _smi_query_gpus(run) -> tuple:
         return rc, out, err, fields
 
 
+def _smi_process(info, bus_id: str, warnings: list) -> dict | None:
+    try:
+        pid = int((info.findtext("pid") or "").strip())
+    except ValueError:
+        warnings.append("GPU %s: nvidia-smi lists a process without a readable pid (%r); it is left out"
+                        % (bus_id, (info.findtext("pid") or "").strip()))
+        return None
+    try:
+        used = _smi_int(info.findtext("used_memory") or "")
+    except _Unreadable:
+        used = None
+    return {
+        "pid": pid,
+        "name": (info.findtext("process_name") or "").strip() or UNKNOWN_PROCESS,
+        "type": SMI_TYPES.get((info.findtext("type") or "").strip(), "compute"),
+        "used_memory_mib": used,
+    }
+
+
 def _smi_processes(run, warnings: list) -> dict:
     """{pci bus id: process list, or None where the GPU cannot list them} from -q -x."""
-    rc, out, err = run(["-q", "-x"])
+    try:
+        rc, out, err = _smi_run(run, ["-q", "-x"])
+    except SmiCommandTimeout as exc:
+        warnings.append("nvidia-smi -q -x gave no process list: %s" % exc)
+        return {}
     try:
         if rc != 0:
             raise ValueError((out or err).strip() or "exit status %d" % rc)
@@ -289,63 +357,107 @@ def _smi_processes(run, warnings: list) -> dict:
             # "N/A" / "Not Supported" in place of the list: old GeForce and drivers.
             found[bus_id] = None
             continue
-        entries = []
-        for info in element.iter("process_info"):
-            entries.append({
-                "pid": int(info.findtext("pid", "0")),
-                "name": (info.findtext("process_name") or "").strip() or UNKNOWN_PROCESS,
-                "type": SMI_TYPES.get((info.findtext("type") or "").strip(), "compute"),
-                "used_memory_mib": _smi_int(info.findtext("used_memory") or ""),
-            })
-        found[bus_id] = merge_processes(entries)
+        entries = [_smi_process(info, bus_id, warnings) for info in element.iter("process_info")]
+        found[bus_id] = merge_processes(entry for entry in entries if entry is not None)
     return found
+
+
+def _smi_gpu(row: dict, position: int, listed) -> dict:
+    """One GPU from its CSV row; a figure it could not read makes it a failed GPU
+    that keeps what was readable."""
+    unreadable = []
+
+    def figure(field, parse):
+        try:
+            value = parse(row.get(field, ""))
+        except _Unreadable:
+            unreadable.append("%s %s" % (field, row[field].strip()))
+            return None
+        if value is None and field in SMI_REQUIRED:
+            unreadable.append("%s %s" % (field, row[field].strip() or "empty"))
+        return value
+
+    index = figure("index", _smi_int)
+    gpu = {
+        "index": position if index is None else index,
+        "vendor": "nvidia",
+        "name": figure("name", _smi_value),
+        "uuid": figure("uuid", _smi_value),
+        "pci_bus_id": figure("pci.bus_id", _smi_value),
+        "memory_total_mib": figure("memory.total", _smi_int),
+        "memory_used_mib": figure("memory.used", _smi_int),
+        "memory_free_mib": figure("memory.free", _smi_int),
+        "memory_reserved_mib": figure("memory.reserved", _smi_int),
+        "display_active": figure("display_active", _smi_flag),
+        "persistence_mode": figure("persistence_mode", _smi_flag),
+        "processes_supported": listed is not None,
+        "processes": listed or [],
+    }
+    if unreadable:
+        gpu["error"] = "nvidia-smi could not read " + ", ".join(unreadable)
+    return gpu
+
+
+def _smi_text(value: str) -> str | None:
+    try:
+        return _smi_value(value)
+    except _Unreadable:
+        return None
+
+
+def _free_index(taken: set, position: int) -> int:
+    index = position
+    while index in taken:
+        index += 1
+    return index
 
 
 def probe_nvidia_smi(run, warnings: list) -> dict:
     """Facts from nvidia-smi's CSV query (device figures) and XML (processes).
 
     ``run(args)`` runs nvidia-smi with LC_ALL=C and returns (rc, stdout, stderr), or
-    ``run`` is None where the tool is not installed.
+    raises SmiCommandTimeout; ``run`` is None where the tool is not installed.
+
+    A line of the CSV that is not a GPU row is a failed GPU only when it names a PCI
+    address no row has (nvidia-smi prints "Unable to determine the device handle for
+    GPU0000:02:00.0: GPU is lost" in place of that GPU's row); any other such line
+    (a driver warning) is only a warning.
     """
     if run is None:
         raise GpuProbeError("nvidia-smi is not installed")
     rc, out, err, fields = _smi_query_gpus(run)
-    rows = []
-    for position, line in enumerate(line for line in out.splitlines() if line.strip()):
+    rows, others = [], []
+    for line in (line for line in out.splitlines() if line.strip()):
         values = next(csv.reader([line], skipinitialspace=True))
-        if len(values) != len(fields):
-            rows.append((position, line.strip()))
+        if len(values) == len(fields):
+            rows.append(dict(zip(fields, values)))
         else:
-            rows.append((position, dict(zip(fields, values))))
-    if not any(isinstance(row, dict) for _pos, row in rows):
+            others.append(line.strip())
+    if not rows:
         message = (out or err).strip().splitlines()
         raise GpuProbeError("nvidia-smi failed: %s" % (message[0] if message else "exit status %d" % rc))
     processes = _smi_processes(run, warnings)
     gpus = []
     driver = None
-    for position, row in rows:
-        if not isinstance(row, dict):
-            warnings.append("GPU %d could not be read through nvidia-smi: %s" % (position, row))
-            gpus.append(failed_gpu(position, "nvidia", row))
+    for position, row in enumerate(rows):
+        gpu = _smi_gpu(row, position, None)
+        driver = driver or _smi_text(row["driver_version"])
+        listed = processes.get((gpu["pci_bus_id"] or "").upper())
+        gpu.update(processes_supported=listed is not None, processes=listed or [])
+        if "error" in gpu:
+            warnings.append("GPU %d could not be read through nvidia-smi: %s" % (gpu["index"], gpu["error"]))
+        gpus.append(gpu)
+    known = {_pci_key(gpu["pci_bus_id"]) for gpu in gpus} - {None}
+    for line in others:
+        address = _pci_key(line)
+        if address is None or address in known:
+            warnings.append("nvidia-smi printed a line that is not a GPU row, skipped: %s" % line)
             continue
-        driver = driver or _smi_value(row["driver_version"])
-        bus_id = _smi_value(row["pci.bus_id"])
-        listed = processes.get((bus_id or "").upper())
-        gpus.append({
-            "index": int(row["index"]),
-            "vendor": "nvidia",
-            "name": _smi_value(row["name"]),
-            "uuid": _smi_value(row["uuid"]),
-            "pci_bus_id": bus_id,
-            "memory_total_mib": _smi_int(row["memory.total"]),
-            "memory_used_mib": _smi_int(row["memory.used"]),
-            "memory_free_mib": _smi_int(row["memory.free"]),
-            "memory_reserved_mib": _smi_int(row.get("memory.reserved", "")),
-            "display_active": _smi_flag(row["display_active"]),
-            "persistence_mode": _smi_flag(row["persistence_mode"]),
-            "processes_supported": listed is not None,
-            "processes": listed or [],
-        })
+        known.add(address)
+        index = _free_index({gpu["index"] for gpu in gpus}, len(gpus))
+        warnings.append("GPU %d could not be read through nvidia-smi: %s" % (index, line))
+        gpus.append(failed_gpu(index, "nvidia", line))
+    gpus.sort(key=lambda gpu: gpu["index"])
     return {"backend": "nvidia_smi", "driver_version": driver, "gpus": gpus}
 
 

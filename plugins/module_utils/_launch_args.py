@@ -18,23 +18,27 @@ Pure functions over text: nothing here touches files or imports Ansible.
 
 from __future__ import annotations
 
+import difflib
 import re
+import shlex
 from collections import Counter
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils import _secrets
+from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret, mask_line
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import Word, split_words
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import is_flag as _is_flag
+from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import quote_word as _quote_word
 
 FORMATS = ('sh', 'bat', 'env')
 NAME = 'COMMANDLINE_ARGS'
 
-_WHITESPACE = ' \t\r\n'
-# argparse reads these as values, not options (its _negative_number_matcher).
-_NEGATIVE_NUMBER = re.compile(r'^-\d+$|^-\d*\.\d+$')
 _FLAG_NAME = re.compile(r'^--?[A-Za-z0-9][A-Za-z0-9_.-]*$')
 _LINE = re.compile(r'[^\n]*\n|[^\n]+')
 
 _SH_ASSIGNMENT = re.compile(r'^[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS(\+?)=')
 _SH_OTHER_ASSIGNMENT = re.compile(r'(?:^|[\s;&|(`])COMMANDLINE_ARGS\+?=')
-_SH_EXPORTED = re.compile(r'^[ \t]*(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*)[ \t][^#]*\bCOMMANDLINE_ARGS\b'
+_SH_EXPORTED = re.compile(r'(?:^|;)[ \t]*(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*)[ \t][^#]*\bCOMMANDLINE_ARGS\b'
                           r'|^[ \t]*set[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)')
 _SH_REST = re.compile(r'^[ \t]*(?:#.*)?$|^[ \t]*;[ \t]*export[ \t]+COMMANDLINE_ARGS[ \t]*;?[ \t]*(?:#.*)?$')
 _SH_ANCHOR = re.compile(r'^([ \t]*)#+[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS=')
@@ -44,15 +48,18 @@ _BAT_ASSIGNMENT = re.compile(r'^[ \t]*@?[ \t]*set[ \t]+(")?COMMANDLINE_ARGS=', r
 _BAT_OTHER_ASSIGNMENT = re.compile(r'\bset[ \t]+"?COMMANDLINE_ARGS=', re.IGNORECASE)
 _BAT_COMMENT = re.compile(r'^[ \t]*@?[ \t]*(?:rem(?:[ \t]|$)|::)', re.IGNORECASE)
 _BAT_ANCHOR = re.compile(r'^([ \t]*)@?[ \t]*(?:rem|::)[ \t]*@?[ \t]*set[ \t]+"?COMMANDLINE_ARGS=', re.IGNORECASE)
-_BAT_LAUNCH = re.compile(r'^([ \t]*)@?[ \t]*(?:call[ \t]+)?"?[^"\s]*webui\.bat', re.IGNORECASE)
+_BAT_LAUNCH = re.compile(r'^([ \t]*)@?[ \t]*(?:call[ \t]+)?(?:"?[^"\s]*python[^"\s]*"?[ \t]+|%[A-Z_]+%[ \t]+)?'
+                         r'"?[^"\s]*(?:webui\.bat|launch\.py|webui\.py|main\.py)\b', re.IGNORECASE)
+# The line that starts the web UI: an assignment after it comes too late to matter.
+_SH_LAUNCH = re.compile(r'^([ \t]*)(?:exec[ \t]+)?(?:(?:bash|sh|source|\.)[ \t]+)?'
+                        r'(?:"?[^"\s#]*python[^"\s#]*"?[ \t]+)?"?[^"\s#]*(?:webui\.sh|launch\.py|webui\.py|main\.py)\b')
 
 _ENV_ASSIGNMENT = re.compile(r'^[ \t]*COMMANDLINE_ARGS[ \t]*=')
 _ENV_EXPORT = re.compile(r'^[ \t]*export[ \t]+COMMANDLINE_ARGS[ \t]*=')
 _ENV_COMMENT = re.compile(r'^[ \t]*[#;]')
 _ENV_ANCHOR = re.compile(r'^([ \t]*)[#;]+[ \t]*COMMANDLINE_ARGS[ \t]*=')
 
-_SECRET_IN_LINE = re.compile(
-    r'(%s)(?=[\s=\'"]|$)' % '|'.join(re.escape(f) for f in sorted(catalog.SECRET_FLAGS, key=len, reverse=True)))
+_BOOLEAN_WORDS = {'true': True, 'yes': True, 'on': True, 'false': False, 'no': False, 'off': False}
 
 
 class LaunchArgsError(Exception):
@@ -65,19 +72,6 @@ class LaunchArgsError(Exception):
         self.line_no = line_no
 
 
-def mask_line(line):
-    """A line fit for a message: everything after the first secret flag is hidden.
-
-    Used for lines that may not parse, so the value's end is unknown: hiding the rest of
-    the line is the only safe cut.
-    """
-    line = line.rstrip('\r\n')
-    match = _SECRET_IN_LINE.search(line)
-    if match:
-        return line[:match.end()] + ' ' + catalog.MASK
-    return line
-
-
 def detect_format(path):
     """``bat`` for .bat/.cmd, ``sh`` for .sh, else ``env`` (systemd EnvironmentFiles
     usually have no extension, e.g. /etc/default/sd-webui)."""
@@ -87,85 +81,6 @@ def detect_format(path):
     if lower.endswith('.sh'):
         return 'sh'
     return 'env'
-
-
-# ---------------------------------------------------------------- the shlex level
-
-class Word(object):
-    __slots__ = ('start', 'end', 'value')
-
-    def __init__(self, start, end, value):
-        self.start = start
-        self.end = end
-        self.value = value
-
-
-def split_words(text):
-    """``shlex.split(text)`` with each word's span in ``text``.
-
-    Same rules as shlex in POSIX mode without comments: quotes concatenate, a backslash
-    outside quotes escapes anything, inside double quotes only ``"`` and ``\\``.
-    Raises ValueError with shlex's messages.
-    """
-    words = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] in _WHITESPACE:
-            i += 1
-            continue
-        start, chars = i, []
-        while i < n and text[i] not in _WHITESPACE:
-            c = text[i]
-            if c == "'":
-                close = text.find("'", i + 1)
-                if close < 0:
-                    raise ValueError('No closing quotation')
-                chars.append(text[i + 1:close])
-                i = close + 1
-            elif c == '"':
-                i += 1
-                while True:
-                    if i >= n:
-                        raise ValueError('No closing quotation')
-                    c = text[i]
-                    if c == '"':
-                        i += 1
-                        break
-                    if c == '\\' and i + 1 < n and text[i + 1] in '"\\':
-                        chars.append(text[i + 1])
-                        i += 2
-                        continue
-                    chars.append(c)
-                    i += 1
-            elif c == '\\':
-                if i + 1 >= n:
-                    raise ValueError('No escaped character')
-                chars.append(text[i + 1])
-                i += 2
-            else:
-                chars.append(c)
-                i += 1
-        words.append(Word(start, i, ''.join(chars)))
-    return words
-
-
-def _quote_word(value, inner, fmt):
-    """``value`` written so that shlex gives it back, in the line's quote style."""
-    special = " \t\r\n'\"\\" + ('&|<>^()' if fmt == 'bat' else '')
-    if value and not any(c in special for c in value):
-        return value
-    if inner == "'" and "'" not in value:
-        return "'" + value + "'"
-    out = []
-    for k, c in enumerate(value):
-        if c == '"' or (c == '\\' and (k + 1 == len(value) or value[k + 1] in '"\\')):
-            out.append('\\')
-        out.append(c)
-    return '"' + ''.join(out) + '"'
-
-
-def _is_flag(value):
-    return len(value) > 1 and value.startswith('-') and not _NEGATIVE_NUMBER.match(value)
 
 
 # ---------------------------------------------------------------- the file level
@@ -225,6 +140,11 @@ def _decode_sh(line, start, line_no):
         c = line[i]
         if c in ' \t;&|<>()':
             break
+        if c == '~' and i > start and line[i - 1] in ':=' and segments and segments[-1] == 'bare' \
+                and line[i - 2:i - 1] != '\\':
+            raise LaunchArgsError('the COMMANDLINE_ARGS value has an unquoted ~ after ":" or "=", which bash '
+                                  'expands to a home directory, so its arguments are only known when the '
+                                  'script runs; quote it ("~") to keep it literal', line_no=line_no, line=line)
         if c == "'":
             close = line.find("'", i + 1)
             if close < 0:
@@ -507,7 +427,7 @@ def parse_args(value, ui='a1111'):
 
 def _render_item(flag, values, inline):
     """One flag occurrence as a user would write it, secret values masked."""
-    if flag in catalog.SECRET_FLAGS:
+    if is_secret(flag):
         values = [catalog.MASK for _v in values]
     if flag is None:
         return ' '.join(values)
@@ -516,55 +436,72 @@ def _render_item(flag, values, inline):
     return ' '.join([flag] + list(values))
 
 
-def mask_args(args):
-    """An argument list with the values of secret flags replaced by the mask."""
+def mask_args(args, ui='a1111'):
+    """An argument list with the values of secret flags replaced by the mask, grouped as
+    the UI's argparse groups them."""
     masked = []
-    hide_next = 0
-    for arg in args:
-        if hide_next:
-            masked.append(catalog.MASK)
-            hide_next -= 1
-            continue
-        flag = arg.split('=', 1)[0] if arg.startswith('--') else arg
-        if flag in catalog.SECRET_FLAGS:
-            if '=' in arg:
-                masked.append(flag + '=' + catalog.MASK)
-            else:
-                masked.append(arg)
-                hide_next = 1
-            continue
-        masked.append(arg)
+    for item in _group([Word(0, 0, arg) for arg in args], ui):
+        if item.flag is None:
+            masked.extend(item.values)
+        elif item.inline:
+            masked.append(item.flag + '=' + (catalog.MASK if is_secret(item.flag) else item.values[0]))
+        else:
+            masked.append(item.flag)
+            masked.extend(catalog.MASK if is_secret(item.flag) else v for v in item.values)
     return masked
 
 
-def command_line(args):
+def command_line(args, ui='a1111'):
     """The masked arguments as one line a user can read or paste into a shell."""
-    out = []
-    for arg in mask_args(args):
-        if catalog.MASK in arg or (arg and re.match(r'^[A-Za-z0-9_@%+=:,./-]+$', arg)):
-            out.append(arg)
-        else:
-            out.append("'" + arg.replace("'", "'\"'\"'") + "'")
-    return ' '.join(out)
+    return ' '.join(arg if catalog.MASK in arg else shlex.quote(arg) for arg in mask_args(args, ui))
 
 
 def secret_values(value, ui='a1111'):
     """Values of secret flags in a COMMANDLINE_ARGS text (for Ansible's no_log_values)."""
     found = set()
     for item in _group(split_words(value), ui):
-        if item.flag in catalog.SECRET_FLAGS:
+        if is_secret(item.flag):
             found.update(v for v in item.values if v)
     return found
 
 
-def normalize_flag(name):
-    """``lowvram`` and ``--lowvram`` name the same flag."""
+def normalize_flag(name, ui=None):
+    """``lowvram``, ``--lowvram`` and ``Low_VRAM``-style YAML keys name the same flag.
+
+    argparse only knows the dashed, lower-case spelling the UI defines, so ``_`` becomes
+    ``-``, and the case is folded where that gives a flag the UI's catalog knows.
+    """
     name = str(name).strip()
     if not name.startswith('-'):
         name = '--' + name
     if not _FLAG_NAME.match(name):
         raise LaunchArgsError('%r is not a flag name' % name)
+    if ui is not None and catalog.arity(ui, name) is not None:
+        return name
+    name = name.replace('_', '-')
+    if ui is not None and catalog.arity(ui, name) is None and catalog.arity(ui, name.lower()) is not None:
+        name = name.lower()
     return name
+
+
+def flag_value(flag, value, ui):
+    """The value a task gave, with Ansible's boolean words (``"true"``, ``"no"``: what
+    ``-a 'flags="listen=true"'`` gives) read as booleans. No flag of the catalogs takes
+    one of these words as its value; ``"1"`` and ``"0"`` stay values (``--directml 1``)."""
+    if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
+        return _BOOLEAN_WORDS[value.strip().lower()]
+    return value
+
+
+def unknown_flag_warning(flag, ui):
+    """A warning for a flag the UI's catalog does not define, naming the closest one."""
+    entry = catalog.CATALOG[ui]
+    known = sorted(set(entry['values']) | set(entry['switches']))
+    close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
+    hint = '; did you mean %s?' % close[0] if close else ''
+    return ('%s is not a flag %s is known to define (%s)%s; it is written as given, and the web UI '
+            'refuses to start on a flag it does not define (validate_with checks the installed version)'
+            % (flag, entry['name'], entry['definitions'], hint))
 
 
 def _value_text(flag, value, fmt):
@@ -577,7 +514,7 @@ def _value_text(flag, value, fmt):
         raise LaunchArgsError('flag %s: a value written to a .bat file cannot contain %% or a double quote' % flag)
     if _is_flag(text):
         raise LaunchArgsError('flag %s: the value %r starts with "-", argparse would read it as a flag'
-                              % (flag, text if flag not in catalog.SECRET_FLAGS else catalog.MASK))
+                              % (flag, text if not is_secret(flag) else catalog.MASK))
     return text
 
 
@@ -759,19 +696,23 @@ def read_value(text, fmt):
 
 
 def _insertion_point(lines, fmt):
-    """Where a new assignment goes: after the stock commented-out one, for a .bat before
-    the line that starts the web UI, else at the end. Returns (index, indent)."""
+    """Where a new assignment goes: after the stock commented-out one, else before the
+    line that starts the web UI (an assignment after it has no effect), else at the end.
+    Returns (index, indent)."""
     anchor = {'sh': _SH_ANCHOR, 'bat': _BAT_ANCHOR, 'env': _ENV_ANCHOR}[fmt]
+    launch_pattern = {'sh': _SH_LAUNCH, 'bat': _BAT_LAUNCH}.get(fmt)
+    launch = None
     for index, line in enumerate(lines):
+        content = _content(line)[0]
+        match = launch_pattern.match(content) if launch_pattern else None
+        if match and not (fmt == 'bat' and _BAT_COMMENT.match(content)):
+            launch = (index, match.group(1))
+            break
+    for index, line in enumerate(lines[:launch[0] if launch else len(lines)]):
         match = anchor.match(_content(line)[0])
         if match:
             return index + 1, match.group(1)
-    if fmt == 'bat':
-        for index, line in enumerate(lines):
-            match = _BAT_LAUNCH.match(_content(line)[0])
-            if match and not _BAT_COMMENT.match(_content(line)[0]):
-                return index, match.group(1)
-    return len(lines), ''
+    return launch or (len(lines), '')
 
 
 def _new_assignment(value, fmt, indent):
@@ -788,6 +729,44 @@ def _check_written(fmt, index, content, expected):
     if assignment.value != expected:
         raise LaunchArgsError('internal error: the rewritten COMMANDLINE_ARGS line would not read back '
                               'as intended; nothing was written', line_no=index + 1, line=content)
+
+
+def _wanted_flags(flags, ui, warnings):
+    """The task's flags as (flag, value), names normalised, unknown ones warned about."""
+    wanted = {}
+    for name, value in flags.items():
+        flag = normalize_flag(name, ui)
+        if flag in wanted:
+            raise LaunchArgsError('flags names %s twice (as %r and another spelling); give it once' % (flag, name))
+        wanted[flag] = flag_value(flag, value, ui)
+        if catalog.arity(ui, flag) is None:
+            warnings.append(unknown_flag_warning(flag, ui))
+    return list(wanted.items())
+
+
+def _memory_request(wanted, memory_mode, ui):
+    """The one memory mode a request asks for, from memory_mode and the flags together.
+
+    The memory flags of a UI are one exclusive choice: a memory flag set true in flags
+    chooses that mode (and so removes the others, as memory_mode would); a contradiction
+    is refused rather than guessed.
+    """
+    modes = dict((flag, name) for name, flag in catalog.CATALOG[ui]['memory_modes'] if flag)
+    target = dict(catalog.CATALOG[ui]['memory_modes']).get(memory_mode)
+    chosen = [flag for flag, value in wanted if value is True and flag in modes]
+    if len(chosen) > 1:
+        raise LaunchArgsError('flags asks for %s at once; %s takes one memory mode'
+                              % (' and '.join(chosen), catalog.CATALOG[ui]['name']))
+    for flag, value in wanted:
+        if memory_mode == 'keep':
+            break
+        if value is True and flag in catalog.memory_group(ui) and flag != target:
+            raise LaunchArgsError('flags asks for %s but memory_mode is %s' % (flag, memory_mode))
+        if value is False and flag == target:
+            raise LaunchArgsError('flags removes %s but memory_mode %s sets it' % (flag, memory_mode))
+    if chosen and memory_mode == 'keep':
+        return modes[chosen[0]]
+    return memory_mode
 
 
 def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True):
@@ -809,14 +788,15 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
     except ValueError as exc:
         raise LaunchArgsError('the COMMANDLINE_ARGS value cannot be split into arguments as the web UI '
                               'does (%s)' % exc, line_no=assignment.index + 1, line=lines[assignment.index])
-    wanted = [(normalize_flag(name), value) for name, value in (flags or {}).items()]
+    wanted = _wanted_flags(flags or {}, ui, editor.warnings)
+    memory_mode = _memory_request(wanted, memory_mode, ui)
+    target = dict(catalog.CATALOG[ui]['memory_modes']).get(memory_mode)
     for flag, value in wanted:
+        if value is True and target and flag == target:
+            # Placed by apply_memory_mode, where the flag it replaces stood.
+            continue
         editor.apply_flag(flag, value)
     if memory_mode != 'keep':
-        for flag, value in wanted:
-            target = dict(catalog.CATALOG[ui]['memory_modes']).get(memory_mode)
-            if value is True and flag in catalog.memory_group(ui) and flag != target:
-                raise LaunchArgsError('flags asks for %s but memory_mode is %s' % (flag, memory_mode))
         editor.apply_memory_mode(memory_mode)
     after = editor.result()
     if fmt == 'bat':
@@ -845,7 +825,7 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
         changed = False
     if fmt == 'sh' and (assignment or changed):
         final = new_lines if changed else lines
-        if not any(_SH_EXPORTED.match(_content(line)[0]) or _content(line)[0].lstrip().startswith('export ')
+        if not any(_SH_EXPORTED.search(_content(line)[0]) or _content(line)[0].lstrip().startswith('export ')
                    and _SH_ASSIGNMENT.match(_content(line)[0]) for line in final):
             editor.warnings.append('COMMANDLINE_ARGS is set but never exported, so the web UI will not see it; '
                                    'add "export COMMANDLINE_ARGS"')
@@ -866,15 +846,17 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
 
 
 def mask_text(text, fmt, ui='a1111'):
-    """``text`` with the values of secret flags on its assignment line masked, for diffs."""
+    """``text`` with the values of secret flags masked, for diffs: on the assignment as the
+    UI reads it, and on every other line (a commented-out assignment) word by word."""
     lines = split_lines(text)
     assignment = find_assignment(lines, fmt)
-    if assignment is None or not secret_values(assignment.value, ui):
-        return text
-    editor = _Editor(assignment.value, ui, fmt,
-                     _inner_style(assignment.value, split_words(assignment.value), fmt, assignment.style))
-    for item in editor.items:
-        if item.flag in catalog.SECRET_FLAGS and item.values:
-            editor.set_occurrence(item, [catalog.MASK for _v in item.values])
-    lines[assignment.index] = _render_line(assignment, editor.result(), fmt) + assignment.eol
-    return ''.join(lines)
+    masked = [line if assignment is not None and k == assignment.index else _secrets.mask_words(line)
+              for k, line in enumerate(lines)]
+    if assignment is not None and secret_values(assignment.value, ui):
+        editor = _Editor(assignment.value, ui, fmt,
+                         _inner_style(assignment.value, split_words(assignment.value), fmt, assignment.style))
+        for item in editor.items:
+            if is_secret(item.flag) and item.values:
+                editor.set_occurrence(item, [catalog.MASK for _v in item.values])
+        masked[assignment.index] = _render_line(assignment, editor.result(), fmt) + assignment.eol
+    return ''.join(masked)

@@ -51,6 +51,10 @@ def select_gpu(gpu_vram, gpu=0):
     gpus = gpu_vram['gpus']
     if not gpus:
         raise MemoryModeError('gpu_vram lists no GPUs (backend: %s)' % gpu_vram.get('backend'))
+    for position, entry in enumerate(gpus):
+        if not isinstance(entry, dict):
+            raise MemoryModeError('gpu_vram.gpus[%d] is a %s (%r), not a GPU entry'
+                                  % (position, type(entry).__name__, entry))
     if gpu == 'auto':
         usable = [g for g in gpus if not g.get('error') and isinstance(g.get('memory_free_mib'), int)]
         if not usable:
@@ -58,14 +62,11 @@ def select_gpu(gpu_vram, gpu=0):
                                   % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no memory_free_mib')
                                               for g in gpus))
         return sorted(usable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))[0]
-    try:
-        if isinstance(gpu, bool):
-            raise ValueError(gpu)
-        index = int(gpu)
-    except (TypeError, ValueError):
-        raise MemoryModeError("gpu must be a GPU index or 'auto', got %r" % (gpu,))
+    index = _index(gpu)
+    if index is None:
+        raise MemoryModeError("gpu must be a GPU index (a whole number) or 'auto', got %r" % (gpu,))
     for entry in gpus:
-        if entry.get('index') == index:
+        if _index(entry.get('index')) == index:
             if entry.get('error'):
                 raise MemoryModeError('GPU %d could not be read: %s' % (index, entry['error']))
             if not isinstance(entry.get('memory_free_mib'), int):
@@ -73,6 +74,18 @@ def select_gpu(gpu_vram, gpu=0):
             return entry
     raise MemoryModeError('no GPU with index %d in gpu_vram; indexes: %s'
                           % (index, ', '.join(str(g.get('index')) for g in gpus)))
+
+
+def _index(value):
+    """A GPU index as int: ints and whole-number strings (``"0"``, as facts that went
+    through a template may hold); None for anything else (1.7, True, "first")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def table(ui, model, thresholds=None):

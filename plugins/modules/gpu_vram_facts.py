@@ -20,6 +20,10 @@ description:
   - A process listed as both graphics and compute appears once, with type C(compute).
   - A GPU that fails while being read (for example NVML's C(GPU is lost)) is reported with
     an C(error) key and a warning; the other GPUs are still reported.
+  - The same holds for a figure C(nvidia-smi) prints but cannot read (C([Unknown Error]),
+    C([Insufficient Permissions]), C([GPU requires reset])); a line of its output that is
+    not a GPU row, such as a driver warning, is skipped with a warning.
+  - Bytes that are not UTF-8 in process names are replaced by U+FFFD.
 author:
   - vramfree.webui contributors (@vramfree)
 requirements:
@@ -55,6 +59,16 @@ options:
       - V(true) fails, saying which backends were tried and why each could not be used.
     type: bool
     default: false
+  command_timeout:
+    description:
+      - Seconds each command the module runs (C(nvidia-smi)) may take.
+      - A command still running then is killed with the processes it started, and the
+        module says which command it was; C(nvidia-smi) hangs this way on a wedged driver.
+      - When the device query times out the backend counts as failed (see O(required));
+        when only the process list times out, the GPUs are reported without processes
+        and a warning.
+    type: int
+    default: 20
 notes:
   - Old GeForce cards and drivers cannot list processes (C(Not Supported)); their GPUs are
     reported with C(processes_supported=false) and an empty list, and the memory figures are still exact.
@@ -219,7 +233,7 @@ ansible_facts:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vramfree.webui.plugins.module_utils import _gpu, _proc_unit
+from ansible_collections.vramfree.webui.plugins.module_utils import _command, _gpu, _proc_unit
 
 try:
     import pynvml
@@ -246,8 +260,11 @@ def nvidia_smi_runner(module):
 
     def run(args):
         # LC_ALL=C: the CSV and XML parsers rely on the tool's untranslated output.
-        return module.run_command([path] + list(args), check_rc=False,
-                                  environ_update={"LC_ALL": "C", "LANG": "C"})
+        try:
+            return _command.run([path] + list(args), module.params["command_timeout"],
+                                env_update={"LC_ALL": "C", "LANG": "C"})
+        except _command.CommandTimeout as exc:
+            raise _gpu.SmiCommandTimeout(str(exc))
 
     return run
 
@@ -257,10 +274,14 @@ def main():
         argument_spec=dict(
             backend=dict(type="str", default="auto", choices=["auto", "nvml", "nvidia_smi", "sysfs"]),
             required=dict(type="bool", default=False),
+            command_timeout=dict(type="int", default=20),
         ),
         supports_check_mode=True,
     )
     backend = module.params["backend"]
+    if module.params["command_timeout"] <= 0:
+        module.fail_json(msg="command_timeout must be a number of seconds above 0, got %d"
+                         % module.params["command_timeout"])
     if backend == "nvml" and pynvml is None:
         module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=PYNVML_IMPORT_ERROR)
 

@@ -51,14 +51,21 @@ options:
       - V(sh) is bash (C(export COMMANDLINE_ARGS="...") or C(COMMANDLINE_ARGS=...) with a separate
         C(export)); V(bat) is cmd.exe (C(set COMMANDLINE_ARGS=...)); V(env) is a systemd
         C(EnvironmentFile=) (C(COMMANDLINE_ARGS=...) with systemd's quoting rules).
-      - V(auto) takes V(bat) for C(.bat) and C(.cmd), V(sh) for C(.sh), V(env) for anything else.
+      - V(auto) takes V(bat) for C(.bat) and C(.cmd), V(sh) for C(.sh), V(env) for anything else,
+        by the name given in O(path), not the name of a link's target.
     type: str
     default: auto
     choices: [auto, sh, bat, env]
   flags:
     description:
       - Flag name (with or without the leading C(--)) to what it should be.
-      - V(true) the switch is present, V(false) the flag is absent (with its values).
+      - Names are written as the web UI's argparse reads them, C(_) as C(-) and lower case where
+        that is a flag the UI defines (C(gradio_auth) writes C(--gradio-auth)). A flag the UI's
+        catalog does not know is written with a warning naming the closest known flag.
+      - V(true) the switch is present, V(false) the flag is absent (with its values). Ansible's
+        boolean words as strings (C("true"), C("yes"), C("no"), ...) count as booleans.
+      - A memory flag set to V(true) is an exclusive choice, as O(memory_mode) is; a request
+        that contradicts itself or O(memory_mode) is refused.
       - A string or number sets the flag's value in place; C(--port 7860) and C(--port=7860) are the
         same flag and keep their form.
       - A list gives the values of a multi-value flag (C(--use-cpu), C(--fast),
@@ -92,8 +99,9 @@ options:
     description:
       - When the file has no active assignment, add one. In C(sh) and C(env) files it goes right
         after the stock commented-out C(#export COMMANDLINE_ARGS="") line (which stays as it is),
-        else at the end; in C(bat) files after a commented-out C(rem set COMMANDLINE_ARGS=), else
-        before the line that calls C(webui.bat), else at the end.
+        in C(bat) files after a commented-out C(rem set COMMANDLINE_ARGS=); else before the line
+        that starts the web UI (C(exec ./webui.sh), C(call webui.bat), C(python launch.py)), where
+        it still has an effect; else at the end.
       - A missing file is created holding the assignment.
       - With V(false), a missing file or a missing assignment fails the task.
       - Nothing is added when the arguments would be empty.
@@ -115,7 +123,9 @@ options:
     elements: path
 notes:
   - The new content is written to a temporary file in the same directory and moved over the old
-    one, so readers see either the old file or the new one.
+    one, so readers see either the old file or the new one. Where only the file is writable,
+    O(unsafe_writes=true) writes it in place.
+  - Check mode reports a change of mode or owner alone, as the real run does.
 seealso:
   - module: community.general.ini_file
   - plugin: vramfree.webui.memory_mode
@@ -207,6 +217,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
+from ansible_collections.vramfree.webui.plugins.module_utils import _secrets
 
 
 def _display(text):
@@ -221,7 +232,7 @@ def _task_secrets(flags):
             flag = _launch_args.normalize_flag(name)
         except _launch_args.LaunchArgsError:
             continue
-        if flag in catalog.SECRET_FLAGS and not isinstance(value, bool) and value is not None:
+        if _secrets.is_secret(flag) and not isinstance(value, bool) and value is not None:
             values = value if isinstance(value, (list, tuple)) else [value]
             secrets.update(str(v) for v in values if str(v))
     return secrets
@@ -242,15 +253,24 @@ def _validate(module, args_text, ui, files):
                          % (', '.join(unknown), ', '.join(files)), unknown_flags=unknown)
 
 
+def _temporary(directory, target, data):
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), dir=directory)
+    with os.fdopen(fd, 'wb') as handle:
+        handle.write(data)
+    return tmp
+
+
 def _write(module, target, data):
     directory = os.path.dirname(target) or '.'
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), dir=directory)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
+        tmp = _temporary(directory, target, data)
     except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot write a temporary file in %s: %s' % (directory, exc),
-                         exception=traceback.format_exc())
+        if not module.params['unsafe_writes']:
+            module.fail_json(msg='cannot write a temporary file in %s: %s' % (directory, exc),
+                             exception=traceback.format_exc())
+        # atomic_move falls back to writing the file in place when unsafe_writes allows it;
+        # it only needs the new content somewhere it can read.
+        tmp = _temporary(module.tmpdir, target, data)
     module.atomic_move(tmp, target, unsafe_writes=module.params['unsafe_writes'])
 
 
@@ -280,10 +300,14 @@ def main():
     target = os.path.realpath(path)
     fmt = module.params['format']
     if fmt == 'auto':
-        fmt = _launch_args.detect_format(target)
+        # The name the user gave says what the file is; a link's target may be any name.
+        fmt = _launch_args.detect_format(path)
     exists = os.path.exists(target)
     if not exists and not module.params['create']:
         module.fail_json(msg='%s does not exist and create is false' % path)
+    if not exists and not os.path.isdir(os.path.dirname(target) or '.'):
+        module.fail_json(msg='%s cannot be created: the directory %s does not exist'
+                         % (path, os.path.dirname(target)))
 
     before = b''
     if exists:
@@ -307,10 +331,10 @@ def main():
     results = dict(
         changed=result.changed,
         path=path,
-        args=[_display(a) for a in _launch_args.mask_args(result.args_after)],
+        args=[_display(a) for a in _launch_args.mask_args(result.args_after, ui)],
         added=[_display(a) for a in result.added],
         removed=[_display(a) for a in result.removed],
-        command_line=_display(_launch_args.command_line(result.args_after)),
+        command_line=_display(_launch_args.command_line(result.args_after, ui)),
         msg=('COMMANDLINE_ARGS changed on line %d' % result.line_no) if result.changed else 'COMMANDLINE_ARGS already as asked',
     )
     if module._diff:
@@ -326,7 +350,9 @@ def main():
             results['backup_file'] = module.backup_local(target)
         _write(module, target, result.text.encode('utf-8', 'surrogateescape'))
 
-    if not module.check_mode and os.path.exists(target):
+    if os.path.exists(target):
+        # In check mode this changes nothing and only says whether mode or owner would
+        # change, so check mode reports what the real run does.
         file_args = module.load_file_common_arguments(module.params, path=target)
         results['changed'] = module.set_fs_attributes_if_different(file_args, results['changed'])
 

@@ -88,8 +88,8 @@ def test_slowest_listed_mode_is_the_floor():
     (facts(gpu(0, 4096, 4000)), {'ui': 'invoke'}, "memory_mode: unknown ui 'invoke'; one of a1111, comfyui, forge, sdnext"),
     (facts(gpu(0, 4096, 4000)), {'model': 'flux'}, "memory_mode: unknown model family 'flux'; one of sd15, sdxl"),
     (facts(gpu(0, 4096, 4000), gpu(2, 4096, 4000)), {'gpu': 1}, 'memory_mode: no GPU with index 1 in gpu_vram; indexes: 0, 2'),
-    (facts(gpu(0, 4096, 4000)), {'gpu': 'first'}, "memory_mode: gpu must be a GPU index or 'auto', got 'first'"),
-    (facts(gpu(0, 4096, 4000)), {'gpu': True}, "memory_mode: gpu must be a GPU index or 'auto', got True"),
+    (facts(gpu(0, 4096, 4000)), {'gpu': 'first'}, "memory_mode: gpu must be a GPU index (a whole number) or 'auto', got 'first'"),
+    (facts(gpu(0, 4096, 4000)), {'gpu': True}, "memory_mode: gpu must be a GPU index (a whole number) or 'auto', got True"),
     (facts(gpu(0, 4096, 4000, error='GPU is lost')), {}, 'memory_mode: GPU 0 could not be read: GPU is lost'),
     (facts(gpu(0, 4096, 4000, error='GPU is lost')), {'gpu': 'auto'},
      'memory_mode: no GPU in gpu_vram reports its free memory: GPU 0: GPU is lost'),
@@ -121,3 +121,23 @@ def test_documented_cards(total, free, a1111_sd15, a1111_sdxl, comfyui_sd15):
     assert memory_mode(vram) == a1111_sd15
     assert memory_mode(vram, model='sdxl') == a1111_sdxl
     assert memory_mode(vram, ui='comfyui') == comfyui_sd15
+
+
+@pytest.mark.parametrize('vram, kwargs, message', [
+    (facts(gpu(0, 4096, 4000), 'GPU 1'), {'gpu': 1},
+     "memory_mode: gpu_vram.gpus[1] is a str ('GPU 1'), not a GPU entry"),
+    (facts(gpu(0, 4096, 4000), None), {'gpu': 'auto'},
+     'memory_mode: gpu_vram.gpus[1] is a NoneType (None), not a GPU entry'),
+    (facts(gpu(0, 4096, 4000), gpu(1, 4096, 1000)), {'gpu': 1.7},
+     "memory_mode: gpu must be a GPU index (a whole number) or 'auto', got 1.7"),
+])
+def test_malformed_facts_and_fractional_gpu_are_clear_errors(vram, kwargs, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        memory_mode(vram, **kwargs)
+    assert str(caught.value) == message
+
+
+def test_index_as_a_string_is_the_same_gpu():
+    vram = facts(dict(gpu(0, 4096, 4000), index='0'), dict(gpu(1, 4096, 1000), index='1'))
+    assert memory_mode(vram, gpu=1) == 'lowvram'
+    assert memory_mode(vram, gpu='0') == 'none'

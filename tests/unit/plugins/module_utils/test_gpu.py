@@ -406,3 +406,90 @@ def test_explicit_backend_tries_only_that_one(sysfs):
     facts, warnings, failures = _gpu.gather("nvidia_smi", lambda: pytest.fail("NVML used"), None, str(sysfs))
     assert facts["backend"] == "none"
     assert failures == [("nvidia_smi", "nvidia-smi is not installed")]
+
+
+# ------------------------------------------------ nvidia-smi at the edges real boxes hit
+
+TWO_GPUS = RecordedSmi("two-gpu-compute")
+TWO_GPUS_CSV = TWO_GPUS._read("query-gpu.csv")
+TWO_GPUS_XML = TWO_GPUS._read("q-x.xml")
+
+
+def smi(csv_text=TWO_GPUS_CSV, xml_text=TWO_GPUS_XML):
+    """nvidia-smi answering with the two-GPU recording, edited as a real box prints it."""
+    def run(args):
+        return 0, csv_text if args[0].startswith("--query-gpu=") else xml_text, ""
+    return run
+
+
+@pytest.mark.parametrize("unreadable", ["[Unknown Error]", "[Insufficient Permissions]", "[GPU requires reset]"])
+def test_nvidia_smi_bracketed_figure_fails_only_that_gpu(unreadable):
+    rows = TWO_GPUS_CSV.splitlines(True)
+    rows[1] = rows[1].replace(", 3961, ", ", %s, " % unreadable)
+    warnings = []
+    facts = _gpu.probe_nvidia_smi(smi("".join(rows)), warnings)
+    expected = _gpu.probe_nvidia_smi(smi(), [])
+    assert facts["gpus"][0] == expected["gpus"][0]
+    failed = facts["gpus"][1]
+    assert failed["error"] == "nvidia-smi could not read memory.used %s" % unreadable
+    assert failed["memory_used_mib"] is None
+    assert (failed["index"], failed["memory_total_mib"], failed["memory_free_mib"]) == (1, 11264, 7129)
+    assert warnings == ["GPU 1 could not be read through nvidia-smi: nvidia-smi could not read memory.used %s"
+                        % unreadable]
+
+
+def test_nvidia_smi_na_total_is_a_gpu_error_and_na_reserved_is_not():
+    rows = TWO_GPUS_CSV.splitlines(True)
+    rows[0] = rows[0].replace(", 8192, ", ", [N/A], ").replace(", 78, ", ", [N/A], ")
+    facts = _gpu.probe_nvidia_smi(smi("".join(rows)), [])
+    assert facts["gpus"][0]["error"] == "nvidia-smi could not read memory.total [N/A]"
+    assert facts["gpus"][0]["memory_reserved_mib"] is None
+    assert "error" not in facts["gpus"][1]
+
+
+def test_nvidia_smi_process_without_pid_is_left_out_with_a_warning():
+    xml = TWO_GPUS_XML.replace("<pid>1688</pid>", "<pid>N/A</pid>")
+    warnings = []
+    facts = _gpu.probe_nvidia_smi(smi(xml_text=xml), warnings)
+    assert facts["gpus"][0]["processes"] == [proc(1432, "/usr/lib/xorg/Xorg", "graphics", 1025)]
+    assert facts["gpus"][1]["processes"] == _gpu.probe_nvidia_smi(smi(), [])["gpus"][1]["processes"]
+    assert warnings == ["GPU 00000000:01:00.0: nvidia-smi lists a process without a readable pid ('N/A'); "
+                        "it is left out"]
+
+
+def test_nvidia_smi_driver_warning_before_the_rows_is_no_gpu():
+    line = "WARNING: infoROM is corrupted at gpu 0000:01:00.0\n"
+    warnings = []
+    facts = _gpu.probe_nvidia_smi(smi(line + TWO_GPUS_CSV), warnings)
+    assert facts == _gpu.probe_nvidia_smi(smi(), [])
+    assert [gpu["index"] for gpu in facts["gpus"]] == [0, 1]
+    assert warnings == ["nvidia-smi printed a line that is not a GPU row, skipped: " + line.strip()]
+
+
+def test_nvidia_smi_process_name_that_is_not_utf8_keeps_the_list():
+    # What a decode with surrogateescape (Ansible's run_command) makes of the byte 0xff.
+    xml = TWO_GPUS_XML.replace("/usr/bin/kwin_x11", "/opt/kwin\udcff")
+    facts = _gpu.probe_nvidia_smi(smi(xml_text=xml), [])
+    names = [p["name"] for p in facts["gpus"][0]["processes"]]
+    assert names == ["/usr/lib/xorg/Xorg", "/opt/kwin\ufffd"]
+    assert all(n.encode("utf-8") for n in names)
+
+
+def test_nvidia_smi_timeout_of_the_device_query_is_a_probe_error():
+    def run(args):
+        raise _gpu.SmiCommandTimeout("nvidia-smi --query-gpu=index did not finish within 2 s and was killed")
+    with pytest.raises(_gpu.GpuProbeError, match="^nvidia-smi --query-gpu=index did not finish within 2 s"):
+        _gpu.probe_nvidia_smi(run, [])
+
+
+def test_nvidia_smi_timeout_of_the_process_list_keeps_the_figures():
+    def run(args):
+        if args == ["-q", "-x"]:
+            raise _gpu.SmiCommandTimeout("nvidia-smi -q -x did not finish within 2 s and was killed")
+        return 0, TWO_GPUS_CSV, ""
+    warnings = []
+    facts = _gpu.probe_nvidia_smi(run, warnings)
+    assert [g["memory_free_mib"] for g in facts["gpus"]] == [6605, 7129]
+    assert [g["processes_supported"] for g in facts["gpus"]] == [False, False]
+    assert warnings == ["nvidia-smi -q -x gave no process list: nvidia-smi -q -x did not finish within 2 s "
+                        "and was killed"]

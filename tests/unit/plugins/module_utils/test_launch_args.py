@@ -11,6 +11,7 @@ import shlex
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
+from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
@@ -93,8 +94,8 @@ def test_reads_the_value_the_web_ui_sees(fmt, text, args):
 # ---------------------------------------------------------------- edits
 
 @pytest.mark.parametrize('fmt, line, kwargs, new_line, warnings', [
-    ('sh', 'export COMMANDLINE_ARGS="--a"', dict(flags={'b': True}), 'export COMMANDLINE_ARGS="--a --b"', []),
-    ('sh', 'export COMMANDLINE_ARGS="--a  --b --c"', dict(flags={'--b': False}), 'export COMMANDLINE_ARGS="--a --c"', []),
+    ('sh', 'export COMMANDLINE_ARGS="--a"', dict(flags={'api': True}), 'export COMMANDLINE_ARGS="--a --api"', []),
+    ('sh', 'export COMMANDLINE_ARGS="--a  --api --c"', dict(flags={'--api': False}), 'export COMMANDLINE_ARGS="--a --c"', []),
     ('sh', 'export COMMANDLINE_ARGS="--port 7860 --x"', dict(flags={'port': 8080}),
      'export COMMANDLINE_ARGS="--port 8080 --x"', []),
     ('sh', 'export COMMANDLINE_ARGS="--port=7860 --x"', dict(flags={'port': '8080'}),
@@ -138,7 +139,7 @@ def test_reads_the_value_the_web_ui_sees(fmt, text, args):
      'export COMMANDLINE_ARGS="--a --ckpt-dir \'/x y\'"', []),
     ('sh', 'export COMMANDLINE_ARGS="--a \\"b c\\""', dict(flags={'ckpt-dir': '/x y'}),
      'export COMMANDLINE_ARGS="--a \\"b c\\" --ckpt-dir \\"/x y\\""', []),
-    ('sh', 'export COMMANDLINE_ARGS=--a', dict(flags={'b': True}), 'export COMMANDLINE_ARGS="--a --b"', []),
+    ('sh', 'export COMMANDLINE_ARGS=--a', dict(flags={'api': True}), 'export COMMANDLINE_ARGS="--a --api"', []),
     ('sh', 'export COMMANDLINE_ARGS=--a', dict(flags={'port': 1}), 'export COMMANDLINE_ARGS="--a --port 1"', []),
     ('sh', 'export COMMANDLINE_ARGS="--a"', dict(flags={'theme': '$x`y`'}),
      'export COMMANDLINE_ARGS="--a --theme \\$x\\`y\\`"', []),
@@ -154,7 +155,7 @@ def test_reads_the_value_the_web_ui_sees(fmt, text, args):
     ('env', 'COMMANDLINE_ARGS=--a --lowvram', dict(memory_mode='none'), 'COMMANDLINE_ARGS=--a', []),
     ('env', 'COMMANDLINE_ARGS=--a', dict(flags={'ckpt-dir': '/x y'}), "COMMANDLINE_ARGS=--a --ckpt-dir '/x y'", []),
     ('env', 'COMMANDLINE_ARGS=--a', dict(flags={'ckpt-dir': 'C:\\x'}), 'COMMANDLINE_ARGS="--a --ckpt-dir \'C:\\x\'"', []),
-    ('env', "COMMANDLINE_ARGS='--a'  ", dict(flags={'b': True}), "COMMANDLINE_ARGS='--a --b'  ", []),
+    ('env', "COMMANDLINE_ARGS='--a'  ", dict(flags={'api': True}), "COMMANDLINE_ARGS='--a --api'  ", []),
 ])
 def test_edit_rewrites_only_the_assignment(fmt, line, kwargs, new_line, warnings):
     eol = '\r\n' if fmt == 'bat' else '\n'
@@ -224,10 +225,10 @@ def test_nothing_is_created_for_empty_arguments():
 
 
 def test_never_exported_assignment_is_reported():
-    result = la.edit_text('COMMANDLINE_ARGS="--a"\n', 'sh', flags={'b': True})
+    result = la.edit_text('COMMANDLINE_ARGS="--a"\n', 'sh', flags={'api': True})
     assert result.warnings == ['COMMANDLINE_ARGS is set but never exported, so the web UI will not see it; '
                                'add "export COMMANDLINE_ARGS"']
-    assert la.edit_text('set -a\nCOMMANDLINE_ARGS="--a"\n', 'sh', flags={'b': True}).warnings == []
+    assert la.edit_text('set -a\nCOMMANDLINE_ARGS="--a"\n', 'sh', flags={'api': True}).warnings == []
 
 
 # ---------------------------------------------------------------- bytes and line endings
@@ -281,7 +282,7 @@ def test_refuses_files_it_cannot_edit_safely(fmt, text, message):
 
 
 @pytest.mark.parametrize('flags, kwargs, message', [
-    ({'xformers': 'yes'}, {}, 'flag --xformers is a switch: use true or false'),
+    ({'xformers': 'fast'}, {}, 'flag --xformers is a switch: use true or false'),
     ({'port': True}, {}, 'flag --port takes a value: give the value, or false to remove it'),
     ({'port': [1, 2]}, {}, 'flag --port takes one value, not a list'),
     ({'use-cpu': []}, {}, 'flag --use-cpu needs at least one value; use false to remove it'),
@@ -332,9 +333,10 @@ def test_mask_args_and_command_line():
                                      "--port 7860")
 
 
-def test_mask_text_masks_secrets_on_the_assignment_only():
-    text = '# --gradio-auth is set below\nexport COMMANDLINE_ARGS="--gradio-auth u:p --api-auth=\'a b:c\'"\n'
-    assert la.mask_text(text, 'sh') == ('# --gradio-auth is set below\n'
+def test_mask_text_masks_secrets_on_the_assignment_and_on_commented_lines():
+    text = ('#export COMMANDLINE_ARGS="--listen --gradio-auth old:pw --port 7860"\n'
+            'export COMMANDLINE_ARGS="--gradio-auth u:p --api-auth=\'a b:c\'"\n')
+    assert la.mask_text(text, 'sh') == ('#export COMMANDLINE_ARGS="--listen --gradio-auth ******** --port 7860"\n'
                                         'export COMMANDLINE_ARGS="--gradio-auth ******** --api-auth=********"\n')
 
 
@@ -374,3 +376,119 @@ def test_parse_args_groups_values_by_arity():
         ('--lowvram', [], False)]
     assert la.parse_args('--listen 0.0.0.0 --directml -1', ui='comfyui') == [
         ('--listen', ['0.0.0.0'], False), ('--directml', ['-1'], False)]
+
+
+# ---------------------------------------------------------------- edges real boxes hit
+
+def test_yaml_style_flag_names_write_the_flags_the_ui_defines():
+    result = la.edit_text('export COMMANDLINE_ARGS="--api"\n', 'sh',
+                          flags={'gradio_auth': 'u:p', 'Listen': True, 'no_half_vae': True})
+    assert result.args_after == ['--api', '--gradio-auth', 'u:p', '--listen', '--no-half-vae']
+    assert result.warnings == []
+    again = la.edit_text(result.text, 'sh', flags={'gradio-auth': 'u:p', 'listen': True, 'no-half-vae': True})
+    assert not again.changed
+
+
+def test_unknown_flag_is_written_with_a_warning_naming_the_closest():
+    result = la.edit_text('', 'sh', flags={'xformer': True})
+    assert result.args_after == ['--xformer']
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith('--xformer is not a flag AUTOMATIC1111 stable-diffusion-webui is known '
+                                         'to define (modules/cmd_args.py); did you mean --xformers?')
+
+
+def test_one_flag_in_two_spellings_is_refused():
+    with pytest.raises(la.LaunchArgsError, match='flags names --gradio-auth twice'):
+        la.edit_text('', 'sh', flags={'gradio_auth': 'a:b', 'gradio-auth': 'c:d'})
+
+
+SECRET_FILE = ('#export COMMANDLINE_ARGS="--api-au old:pw"\n'
+               'export COMMANDLINE_ARGS="--listen --api-au=s3cr3t --gradio_auth \'u:p w\' --lowvram"\n')
+
+
+def test_one_secret_rule_for_every_place_a_value_is_shown():
+    result = la.edit_text(SECRET_FILE, 'sh', memory_mode='none', flags={'ngrok_options': 'tok'})
+    assert la.mask_args(result.args_after) == ['--listen', '--api-au=********', '--gradio_auth', '********',
+                                               '--ngrok-options', '********']
+    assert la.command_line(result.args_after) == ('--listen --api-au=******** --gradio_auth ******** '
+                                                  '--ngrok-options ********')
+    assert result.added == ['--ngrok-options ********']
+    assert result.removed == ['--lowvram']
+    assert result.secrets == {'s3cr3t', 'u:p w', 'tok'}
+    shown = la.mask_text(SECRET_FILE, 'sh') + la.mask_text(result.text, 'sh')
+    for secret in ('old:pw', 's3cr3t', 'u:p w', 'tok'):
+        assert secret not in shown
+    assert la.mask_line('export COMMANDLINE_ARGS="--api-au s3cr3t $X"') == 'export COMMANDLINE_ARGS="--api-au ********'
+
+
+@pytest.mark.parametrize('flag, secret', [
+    ('--api-auth', True), ('--api-au', True), ('--API_AUTH', True), ('--gradio_auth', True), ('--api', False),
+    ('--ngrok-region', False), ('--ngrok', True), ('--auth-file', False), ('--gradio-auth-path', False),
+    ('--listen', False), (None, False), ('x', False),
+])
+def test_is_secret(flag, secret):
+    assert is_secret(flag) is secret
+
+
+def test_export_after_a_semicolon_exports():
+    result = la.edit_text('COMMANDLINE_ARGS="--xformers"; export COMMANDLINE_ARGS\n', 'sh', flags={'api': True})
+    assert result.changed and result.warnings == []
+
+
+@pytest.mark.parametrize('flags, kwargs, message', [
+    ({'lowvram': False}, {'memory_mode': 'lowvram'}, 'flags removes --lowvram but memory_mode lowvram sets it'),
+    ({'medvram': True, 'lowvram': True}, {}, 'flags asks for --medvram and --lowvram at once'),
+    ({'normalvram': True, 'novram': True}, {'ui': 'comfyui'}, 'flags asks for --normalvram and --novram at once'),
+])
+def test_contradicting_memory_requests_are_refused(flags, kwargs, message):
+    with pytest.raises(la.LaunchArgsError) as caught:
+        la.edit_text('export COMMANDLINE_ARGS="--lowvram"\n', 'sh', flags=flags, **kwargs)
+    assert str(caught.value) == message + ('; ComfyUI takes one memory mode' if 'comfyui' in kwargs.values()
+                                           else '; AUTOMATIC1111 stable-diffusion-webui takes one memory mode'
+                                           if 'at once' in message else '')
+
+
+def test_memory_flag_in_flags_is_one_memory_mode():
+    text = 'export COMMANDLINE_ARGS="--lowvram --xformers --medvram-sdxl"\n'
+    result = la.edit_text(text, 'sh', flags={'medvram': True})
+    assert result.args_after == ['--medvram', '--xformers']
+    assert result.removed == ['--lowvram', '--medvram-sdxl'] and result.added == ['--medvram']
+    assert not la.edit_text(result.text, 'sh', flags={'medvram': True}).changed
+
+
+@pytest.mark.parametrize('fmt, text, index', [
+    ('sh', '#!/bin/bash\nexec ./webui.sh "$@"\n', 1),
+    ('sh', '#!/bin/bash\ncd /srv/sd\npython3 launch.py --skip-install\necho done\n', 2),
+    ('sh', '#!/bin/bash\nsource venv/bin/activate\nexec "$VENV/bin/python" launch.py\n', 2),
+    ('sh', '#!/bin/bash\nexec ./webui.sh\n#export COMMANDLINE_ARGS=""\n', 1),
+    ('bat', '@echo off\r\nset PYTHON=\r\ncall webui.bat\r\n', 2),
+    ('bat', '@echo off\r\n%PYTHON% launch.py\r\n', 1),
+])
+def test_new_assignment_goes_before_the_launch_line(fmt, text, index):
+    result = la.edit_text(text, fmt, flags={'api': True})
+    lines = la.split_lines(result.text)
+    assert result.line_no == index + 1
+    assert lines[index].lstrip().lower().startswith(('export commandline_args=', 'set commandline_args='))
+    assert ''.join(lines[:index] + lines[index + 1:]) == text
+
+
+@pytest.mark.parametrize('value', ['--gradio-allowed-path=/a:~/b', '--gradio-allowed-path /a:~/b',
+                                   '--ckpt-dir=~/models'])
+def test_tilde_that_bash_expands_inside_a_word_is_refused(value):
+    with pytest.raises(la.LaunchArgsError, match='unquoted ~ after ":" or "="'):
+        la.edit_text('export COMMANDLINE_ARGS=%s\n' % value.replace(' ', '\\ '), 'sh', flags={'api': True})
+
+
+def test_quoted_tilde_inside_a_word_is_kept():
+    text = 'export COMMANDLINE_ARGS=--gradio-allowed-path=/a:"~"/b\n'
+    assert la.edit_text(text, 'sh', flags={'api': True}).args_after == ['--gradio-allowed-path=/a:~/b', '--api']
+
+
+@pytest.mark.parametrize('flags, args', [
+    ({'listen': 'true', 'api': 'yes'}, ['--lowvram', '--listen', '--api']),
+    ({'lowvram': 'false', 'xformers': 'On'}, ['--xformers']),
+    ({'port': 'no'}, ['--lowvram']),
+])
+def test_ansible_boolean_words_are_booleans(flags, args):
+    result = la.edit_text('export COMMANDLINE_ARGS="--lowvram --port 7860"\n', 'sh', flags=flags)
+    assert [a for a in result.args_after if a not in ('--port', '7860')] == args

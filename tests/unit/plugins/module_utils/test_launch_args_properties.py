@@ -173,3 +173,86 @@ def test_split_words_agrees_with_shlex(text):
     words = la.split_words(text)
     assert [w.value for w in words] == expected
     assert all(shlex.split(text[w.start:w.end]) == [w.value] for w in words)
+
+
+# ------------------------------------------------------------ the edges, bash as the oracle
+
+# YAML-style spellings users write as keys, memory flags named in flags, launch lines an
+# assignment must come before, and ~ where bash expands it inside a word.
+SPELLINGS = {'--xformers': ['xformers', 'Xformers'], '--listen': ['listen', 'LISTEN'], '--api': ['api'],
+             '--no-half': ['no_half', 'No_Half'], '--ckpt-dir': ['ckpt_dir'], '--theme': ['theme'],
+             '--gradio-auth': ['gradio_auth'], '--port': ['port'],
+             '--lowvram': ['lowvram'], '--medvram': ['medvram'], '--medvram-sdxl': ['medvram_sdxl']}
+LAUNCH_LINES = ['exec ./webui.sh "$@"', 'python3 launch.py', 'bash webui.sh', 'exec "$VENV/bin/python" launch.py']
+
+
+@st.composite
+def edge_edits(draw):
+    edits = {}
+    for flag in draw(st.lists(st.sampled_from(sorted(SPELLINGS)), max_size=4, unique=True)):
+        name = draw(st.sampled_from(SPELLINGS[flag]))
+        if flag in VALUED:
+            edits[name] = draw(st.one_of(st.just(False), VALUE))
+        else:
+            edits[name] = draw(st.sampled_from([True, False, 'true', 'no']))
+    return edits
+
+
+def bash_launch_args(folder):
+    """What the launch line sees: bash runs the script as it is, and the web UI it starts
+    (webui.sh, python3 launch.py, ...) is a stand-in that prints its COMMANDLINE_ARGS as
+    launch.py splits them. A script that reaches its end without starting it prints null."""
+    ui = folder / 'ui'
+    ui.write_text('#!%s\nimport json, os, shlex\n'
+                  'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\n' % sys.executable)
+    ui.chmod(0o755)
+    (folder / 'venv' / 'bin').mkdir(parents=True, exist_ok=True)
+    for name in ('webui.sh', 'venv/bin/python'):
+        if not (folder / name).is_symlink():
+            (folder / name).symlink_to(ui)
+    script = ('cd "$1"; UI="$2"; export VENV="$1/venv"; python3() { "$UI"; exit; }; bash() { "$UI"; exit; }; '
+              'source ./webui-user.sh; echo null')
+    out = subprocess.run(['bash', '-c', script, 'bash', str(folder), str(ui)], check=True, capture_output=True)
+    return json.loads(out.stdout.splitlines()[0])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before_lines=OTHER_LINES, args=existing_args(), style=st.sampled_from(['"', "'", 'absent']),
+       edits=edge_edits(), memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']),
+       launch=st.sampled_from(LAUNCH_LINES), tilde=st.sampled_from(['', ':~/b', '=~/b', ':"~"/b']))
+def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args, style, edits, memory, launch,
+                                                   tilde):
+    assignment = [] if style == 'absent' else [sh_line(args, style)]
+    if tilde and style == '"':
+        # An unquoted word before the quoted run, joined to it by an escaped blank: bash
+        # expands a ~ right after an unquoted ':' there, and a quoted one never.
+        assignment[0] = assignment[0].replace('COMMANDLINE_ARGS=', 'COMMANDLINE_ARGS=--x=/a%s\\ ' % tilde, 1)
+    text = '\n'.join(['#!/bin/bash'] + before_lines + assignment + [launch, 'echo after-launch']) + '\n'
+    script = tmp_path / 'webui-user.sh'
+    script.write_bytes(text.encode())
+    if not (tilde and style == '"'):
+        assert bash_launch_args(tmp_path) == (args if assignment else [])
+    try:
+        result = la.edit_text(text, 'sh', flags=edits, memory_mode=memory)
+    except la.LaunchArgsError as exc:
+        message = str(exc)
+        assert ('but memory_mode is' in message or 'at once; AUTOMATIC1111' in message
+                or ('flags removes' in message and 'memory_mode' in message)
+                or ('unquoted ~' in message and tilde in (':~/b', '=~/b') and style == '"')), message
+        return
+    script.write_bytes(result.text.encode())
+    assert bash_launch_args(tmp_path) == result.args_after
+
+    names = [o[0] for o in la.parse_args(la.read_value(result.text, 'sh')) if o[0]]
+    # The UI's own spelling is written, never a YAML key's.
+    assert all('_' not in n and n == n.lower() for n in names)
+    group = catalog.memory_group('a1111')
+    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if la.flag_value('', v, 'a1111') is True]
+    chosen = [c for c in chosen if c in group]
+    if chosen:
+        assert [n for n in names if n in group] == chosen
+    elif memory != 'keep':
+        assert [n for n in names if n in group] == ([] if memory == 'none' else ['--' + memory])
+
+    again = la.edit_text(result.text, 'sh', flags=edits, memory_mode=memory)
+    assert not again.changed and again.text == result.text

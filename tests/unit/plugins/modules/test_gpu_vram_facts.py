@@ -154,21 +154,46 @@ def test_lost_gpu_is_a_warning_not_a_failure(host, monkeypatch):
     assert host["warnings"] == ["GPU 0 could not be read through NVML: GPU is lost"]
 
 
-def test_nvidia_smi_runs_with_lc_all_c(host, monkeypatch):
-    recorded = RecordedSmi("gtx970-gnome-470")
-    seen = []
-
-    def run_command(self, args, check_rc=False, environ_update=None, **kwargs):
-        seen.append((args[0], environ_update))
-        return recorded(args[1:])
-
+def fake_nvidia_smi(host, monkeypatch, body):
+    """An nvidia-smi executable on the host: a shell script standing in for the tool."""
+    path = host["root"] / "bin" / "nvidia-smi"
+    path.parent.mkdir()
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
-                        lambda self, name, *a, **kw: "/usr/bin/nvidia-smi" if name == "nvidia-smi" else None)
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+                        lambda self, name, *a, **kw: str(path) if name == "nvidia-smi" else None)
+    return path
+
+
+def test_nvidia_smi_runs_with_lc_all_c(host, monkeypatch):
+    recorded = RecordedSmi("gtx970-gnome-470").folder
+    fake_nvidia_smi(host, monkeypatch, """
+echo "$LC_ALL $LANG $*" >> "%(log)s"
+case "$1" in
+  --query-gpu=*memory.reserved*) cat "%(dir)s/reject-reserved.txt"; exit 2 ;;
+  --query-gpu=*) cat "%(dir)s/query-gpu.csv" ;;
+  -q) cat "%(dir)s/q-x.xml" ;;
+esac
+""" % {"dir": recorded, "log": host["root"] / "calls"})
     result = run_module({"backend": "auto"})
     facts = result["ansible_facts"]["gpu_vram"]
     assert (facts["backend"], facts["driver_version"]) == ("nvidia_smi", "470.256.02")
     assert [(g["memory_total_mib"], g["memory_used_mib"], g["memory_free_mib"], g["memory_reserved_mib"])
             for g in facts["gpus"]] == [(4043, 702, 3341, None)]
-    assert seen == [("/usr/bin/nvidia-smi", {"LC_ALL": "C", "LANG": "C"})] * 3
+    calls = (host["root"] / "calls").read_text().splitlines()
+    assert [c.split()[:2] for c in calls] == [["C", "C"]] * 3
     assert host["warnings"] == []
+
+
+def test_hung_nvidia_smi_is_killed_and_named(host, monkeypatch):
+    fake_nvidia_smi(host, monkeypatch, "exec sleep 300\n")
+    result = run_module({"backend": "nvidia_smi", "required": True, "command_timeout": 1}, AnsibleFailJson)
+    assert result["msg"] == ("No GPU found (tried nvidia_smi: nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,"
+                             "memory.total,memory.used,memory.free,memory.reserved,display_active,"
+                             "persistence_mode,driver_version --format=csv,noheader,nounits did not finish "
+                             "within 1 s and was killed)")
+
+
+def test_command_timeout_must_be_positive(host):
+    result = run_module({"command_timeout": 0}, AnsibleFailJson)
+    assert result["msg"] == "command_timeout must be a number of seconds above 0, got 0"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import stat
+import tempfile
 
 import pytest
 
@@ -201,3 +203,121 @@ def test_forge_warns_about_a1111_memory_flags(run_module, tmp_path):
         'Stable Diffusion WebUI Forge ignores --medvram: its own memory management decides, so no memory flag is '
         'written; to force a mode choose one of: always-gpu, always-high-vram, always-normal-vram, always-low-vram, '
         'always-no-vram, always-cpu']
+
+
+def test_format_comes_from_the_path_given_not_the_link_target(run_module, tmp_path):
+    dotfile = tmp_path / '.webui-config'
+    dotfile.write_text('export COMMANDLINE_ARGS="--xformers --lowvram"\n')
+    link = tmp_path / 'webui-user.sh'
+    link.symlink_to(dotfile)
+    result = run_module(webui_flags.main, dict(path=str(link), memory_mode='none')).result
+    assert result['removed'] == ['--lowvram']
+    assert dotfile.read_text() == 'export COMMANDLINE_ARGS="--xformers"\n' and link.is_symlink()
+
+
+def as_nobody(func):
+    """Run ``func`` in a child process without root's right to write anywhere, and return
+    what it returns (JSON-able). Root writes into read-only directories, so a test of a
+    directory that cannot be written needs an ordinary user."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            payload = json.dumps(func())
+        except BaseException as exc:  # noqa: B036 - everything must reach the parent
+            payload, code = json.dumps({'child_error': repr(exc)}), 1
+        os.write(write, payload.encode())
+        os._exit(code)
+    os.close(write)
+    data = b''
+    while True:
+        chunk = os.read(read, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to switch to an ordinary user')
+def test_unsafe_writes_when_only_the_file_is_writable(run_module, monkeypatch):
+    # pytest's tmp_path is private to root; the ordinary user needs a way in.
+    top = pathlib.Path(tempfile.mkdtemp(prefix='webui-flags-'))
+    os.chmod(str(top), 0o755)
+    folder = top / 'sd'
+    folder.mkdir()
+    script = install('webui-user.sh', folder / 'webui-user.sh')
+    os.chmod(str(script), 0o666)
+    os.chmod(str(folder), 0o555)
+    monkeypatch.setenv('HOME', str(top / 'home'))
+    monkeypatch.setenv('TMPDIR', '/tmp')
+    try:
+        _unsafe_writes_scenario(run_module, folder, script)
+    finally:
+        os.chmod(str(folder), 0o755)
+        shutil.rmtree(str(top))
+
+
+def _unsafe_writes_scenario(run_module, folder, script):
+
+    def attempt(unsafe):
+        def run():
+            try:
+                outcome = run_module(webui_flags.main, dict(path=str(script), memory_mode='none',
+                                                            unsafe_writes=unsafe), fails=not unsafe)
+            except AssertionError as exc:
+                return {'assertion': str(exc)}
+            return {'msg': outcome.result['msg'], 'changed': outcome.result.get('changed')}
+        return as_nobody(run)
+
+    before = script.read_bytes()
+    refused = attempt(False)
+    assert refused['msg'].startswith('cannot write a temporary file in %s: [Errno 13] Permission denied' % folder)
+    assert script.read_bytes() == before
+    written = attempt(True)
+    assert written == {'msg': 'COMMANDLINE_ARGS changed on line 14', 'changed': True}
+    assert script.read_bytes() == before.replace(b' --lowvram', b'', 1)
+    assert sorted(os.listdir(str(folder))) == ['webui-user.sh']
+
+
+def test_check_mode_reports_a_mode_change(run_module, script):
+    script.chmod(0o644)
+    before = script.read_bytes()
+    result = run_module(webui_flags.main, dict(path=str(script), mode='0600', _ansible_check_mode=True)).result
+    assert result['changed'] is True
+    assert stat.S_IMODE(script.stat().st_mode) == 0o644 and script.read_bytes() == before
+    assert run_module(webui_flags.main, dict(path=str(script), mode='0600')).result['changed'] is True
+    assert stat.S_IMODE(script.stat().st_mode) == 0o600
+    result = run_module(webui_flags.main, dict(path=str(script), mode='0600', _ansible_check_mode=True)).result
+    assert result['changed'] is False
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_create_in_a_missing_directory_fails_the_same_in_check_mode(run_module, tmp_path, check_mode):
+    path = tmp_path / 'missing' / 'webui-user.sh'
+    outcome = run_module(webui_flags.main, dict(path=str(path), flags={'api': True},
+                                                _ansible_check_mode=check_mode), fails=True)
+    assert outcome.result['msg'] == '%s cannot be created: the directory %s does not exist' % (path, path.parent)
+    assert not path.parent.exists()
+
+
+def test_secret_on_a_commented_line_is_masked_in_the_diff(run_module, tmp_path):
+    path = tmp_path / 'webui-user.sh'
+    path.write_text('#export COMMANDLINE_ARGS="--gradio-auth admin:old"\n'
+                    'export COMMANDLINE_ARGS="--api-au=s3cr3t --lowvram"\n')
+    result = run_module(webui_flags.main, dict(path=str(path), memory_mode='none', _ansible_diff=True)).result
+    shown = json.dumps(result)
+    assert 'admin:old' not in shown and 's3cr3t' not in shown
+    assert result['diff']['after'] == ('#export COMMANDLINE_ARGS="--gradio-auth ********"\n'
+                                       'export COMMANDLINE_ARGS="--api-au=********"\n')
+    assert result['args'] == ['--api-au=********']
+
+
+def test_boolean_words_from_the_command_line_form(run_module, script):
+    result = run_module(webui_flags.main, dict(path=str(script), flags='listen=true api=yes lowvram=no')).result
+    assert '--lowvram' not in result['args'] and '--api' in result['args']
+    assert result['args'].count('--listen') == 1
