@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report of site: per host and GPU, the VRAM before and after, who held it,
+what was done to the desktop and the web UI, and which hosts failed and why.
+
+Built from each host's facts as plain data (written as report.json), and rendered as
+Markdown; nothing here talks to a host.
+"""
+
+from __future__ import annotations
+
+DESKTOP_UNITS = ('display-manager.service',)
+REPORT_VERSION = 1
+
+
+class ReportError(ValueError):
+    pass
+
+
+def _holders(gpu: dict, desktop_units) -> list:
+    holders = []
+    for proc in sorted(gpu.get('processes') or [], key=lambda p: -(p.get('used_memory_mib') or 0)):
+        unit = proc.get('unit')
+        holders.append({
+            'pid': proc.get('pid'),
+            'name': (proc.get('name') or 'unknown').rsplit('/', 1)[-1],
+            'used_mib': proc.get('used_memory_mib'),
+            'unit': unit,
+            'desktop': proc.get('type') == 'graphics' or unit in desktop_units,
+        })
+    return holders
+
+
+def _snapshot(gpu: dict | None, desktop_units) -> dict | None:
+    if gpu is None:
+        return None
+    return {
+        'used_mib': gpu.get('memory_used_mib'),
+        'free_mib': gpu.get('memory_free_mib'),
+        'processes_supported': bool(gpu.get('processes_supported')),
+        'holders': _holders(gpu, desktop_units),
+        'error': gpu.get('error'),
+    }
+
+
+def _gpus(before: dict | None, after: dict | None, desktop_units) -> list:
+    by_index = {}
+    for when, facts in (('before', before), ('after', after)):
+        for gpu in (facts or {}).get('gpus') or []:
+            entry = by_index.setdefault(gpu.get('index'), {
+                'index': gpu.get('index'), 'name': gpu.get('name'), 'uuid': gpu.get('uuid'),
+                'total_mib': gpu.get('memory_total_mib'), 'before': None, 'after': None})
+            entry[when] = _snapshot(gpu, desktop_units)
+    return [by_index[key] for key in sorted(by_index, key=lambda i: (i is None, i))]
+
+
+def site_record(hostvars: dict) -> dict:
+    """What site recorded on one host, picked from its hostvars."""
+    def get(key):
+        try:
+            return hostvars[key]
+        except KeyError:
+            return None
+
+    facts = get('ansible_facts') or {}
+    return {
+        'before': get('vramfree_vram_before'),
+        'after': facts.get('gpu_vram') if hasattr(facts, 'get') else None,
+        'gpu_plan': get('vramfree_gpu_plan'),
+        'desktop_stopped': get('vramfree_desktop_stopped'),
+        'webui': get('webui_result'),
+        'failure': get('vramfree_failure'),
+    }
+
+
+def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
+    """One host's part of the report from what site recorded on it."""
+    if not isinstance(facts, dict):
+        raise ReportError('expected a mapping of what site recorded, got %s' % type(facts).__name__)
+    failure = facts.get('failure')
+    plan = facts.get('gpu_plan') or {}
+    webui = facts.get('webui')
+    return {
+        'status': 'failed' if failure else 'ok',
+        'failure': failure,
+        'backend': (facts.get('after') or facts.get('before') or {}).get('backend'),
+        'gpus': _gpus(facts.get('before'), facts.get('after'), desktop_units),
+        'desktop': {'stopped': bool(facts.get('desktop_stopped')), 'reason': plan.get('reason')},
+        'webui': webui if isinstance(webui, dict) else None,
+    }
+
+
+def build(fleet: dict, desktop_units=DESKTOP_UNITS) -> dict:
+    """The report for ``{host: recorded facts}``, hosts in name order."""
+    if not isinstance(fleet, dict):
+        raise ReportError('expected a mapping of host name to recorded facts, got %s' % type(fleet).__name__)
+    hosts = {host: host_entry(fleet[host], desktop_units) for host in sorted(fleet)}
+    return {
+        'version': REPORT_VERSION,
+        'hosts': hosts,
+        'failed': sorted(h for h, entry in hosts.items() if entry['status'] != 'ok'),
+    }
+
+
+def _mib(value) -> str:
+    return '-' if value is None else '%d MiB' % value
+
+
+def _holder_text(snapshot: dict | None) -> str:
+    if snapshot is None:
+        return '-'
+    if snapshot.get('error'):
+        return 'error: %s' % snapshot['error']
+    if not snapshot['processes_supported']:
+        return '(not listed by the driver)'
+    return ', '.join('%s %s' % (h['name'], _mib(h['used_mib'])) for h in snapshot['holders']) or 'none'
+
+
+def _cell(text) -> str:
+    return str(text).replace('|', '\\|').replace('\n', ' ')
+
+
+def markdown(report: dict) -> str:
+    """The report as a Markdown document."""
+    if not isinstance(report, dict) or 'hosts' not in report:
+        raise ReportError('expected a report built by fleet_report')
+    lines = ['# VRAM report', '',
+             '| Host | GPU | Total | Used before | Used after | Free after | Held before | Held after |',
+             '|---|---|---:|---:|---:|---:|---|---|']
+    for host, entry in report['hosts'].items():
+        if not entry['gpus']:
+            lines.append('| %s | no GPU found | - | - | - | - | - | - |' % _cell(host))
+        for gpu in entry['gpus']:
+            before, after = gpu['before'] or {}, gpu['after'] or {}
+            lines.append('| %s | %s: %s | %s | %s | %s | %s | %s | %s |' % (
+                _cell(host), gpu['index'], _cell(gpu['name'] or 'unknown'), _mib(gpu['total_mib']),
+                _mib(before.get('used_mib')), _mib(after.get('used_mib')), _mib(after.get('free_mib')),
+                _cell(_holder_text(gpu['before'])), _cell(_holder_text(gpu['after']))))
+    lines += ['', '## Web UIs', '', '| Host | UI | GPU | Memory mode | Why | URL on the host |', '|---|---|---|---|---|---|']
+    for host, entry in report['hosts'].items():
+        webui = entry['webui']
+        if not webui:
+            lines.append('| %s | - | - | not run | - | - |' % _cell(host))
+        elif not webui.get('configured'):
+            lines.append('| %s | %s | - | not configured | %s | - |' % (
+                _cell(host), _cell(webui.get('ui')), _cell(webui.get('memory_reason') or 'no GPU')))
+        else:
+            lines.append('| %s | %s | %s | %s | %s | %s |' % (
+                _cell(host), _cell(webui.get('ui')), webui.get('gpu'), _cell(webui.get('memory_mode')),
+                _cell(webui.get('memory_reason')), _cell(webui.get('url'))))
+    if report['failed']:
+        lines += ['', '## Failed hosts', '']
+        for host in report['failed']:
+            failure = report['hosts'][host]['failure'] or {}
+            lines.append('- **%s**: %s%s' % (host, failure.get('msg') or 'failed',
+                                             ' (task: %s)' % failure['task'] if failure.get('task') else ''))
+    return '\n'.join(lines) + '\n'

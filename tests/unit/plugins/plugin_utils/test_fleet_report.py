@@ -1,0 +1,96 @@
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The fleet report: what site recorded per host, as data and as Markdown."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_report as fr
+
+
+def gpu(used, free, procs, supported=True):
+    return {"index": 0, "name": "NVIDIA GeForce GTX 970", "uuid": "GPU-1", "memory_total_mib": 4096,
+            "memory_used_mib": used, "memory_free_mib": free, "processes_supported": supported,
+            "processes": procs}
+
+
+XORG = {"pid": 900, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431,
+        "unit": "display-manager.service"}
+SHELL = {"pid": 950, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229,
+         "unit": "display-manager.service"}
+OLLAMA = {"pid": 700, "name": "/usr/local/bin/ollama", "type": "compute", "used_memory_mib": 300,
+          "unit": "ollama.service"}
+WEBUI = {"ui": "a1111", "configured": True, "gpu": 0, "memory_mode": "none",
+         "memory_reason": "4029 MiB free", "url": "http://127.0.0.1:7860/"}
+
+
+def record(**extra):
+    base = {"before": {"backend": "nvml", "gpus": [gpu(701, 3329, [SHELL, XORG])]},
+            "after": {"backend": "nvml", "gpus": [gpu(1, 4029, [])]},
+            "gpu_plan": {"reason": "GPU 0 is the only GPU"}, "desktop_stopped": True,
+            "webui": WEBUI, "failure": None}
+    base.update(extra)
+    return base
+
+
+def test_a_host_with_its_gpu_before_and_after():
+    report = fr.build({"sd-970": record()})
+    entry = report["hosts"]["sd-970"]
+    assert (report["version"], report["failed"], entry["status"], entry["backend"]) == (1, [], "ok", "nvml")
+    (card,) = entry["gpus"]
+    assert (card["total_mib"], card["before"]["used_mib"], card["after"]["free_mib"]) == (4096, 701, 4029)
+    # Largest holder first, names without their folder, desktop's holders marked.
+    assert card["before"]["holders"] == [
+        {"pid": 900, "name": "Xorg", "used_mib": 431, "unit": "display-manager.service", "desktop": True},
+        {"pid": 950, "name": "gnome-shell", "used_mib": 229, "unit": "display-manager.service", "desktop": True}]
+    assert card["after"]["holders"] == []
+    assert entry["desktop"] == {"stopped": True, "reason": "GPU 0 is the only GPU"}
+    assert entry["webui"] == WEBUI
+
+
+def test_a_compute_job_is_not_the_desktops():
+    report = fr.build({"h": record(after={"backend": "nvml", "gpus": [gpu(301, 3729, [OLLAMA])]})})
+    assert report["hosts"]["h"]["gpus"][0]["after"]["holders"][0]["desktop"] is False
+
+
+def test_failed_and_unmeasured_hosts():
+    fleet = {
+        "down": {"before": None, "after": None, "failure": None},
+        "broken": record(failure={"task": "Wait for the web UI to answer", "msg": "does not answer"}, webui=None),
+        "nas": record(before={"backend": "none", "gpus": []}, after={"backend": "none", "gpus": []}),
+    }
+    report = fr.build(fleet)
+    assert report["failed"] == ["broken"]
+    assert report["hosts"]["down"]["gpus"] == [] and report["hosts"]["down"]["backend"] is None
+    text = fr.markdown(report)
+    assert "- **broken**: does not answer (task: Wait for the web UI to answer)" in text
+    assert "| nas | no GPU found | - | - | - | - | - | - |" in text
+    assert "| broken | - | - | not run | - | - |" in text
+
+
+def test_markdown_rows_and_escaping():
+    text = fr.markdown(fr.build({"sd|970": record()}))
+    assert ("| sd\\|970 | 0: NVIDIA GeForce GTX 970 | 4096 MiB | 701 MiB | 1 MiB | 4029 MiB "
+            "| Xorg 431 MiB, gnome-shell 229 MiB | none |") in text
+    assert "| sd\\|970 | a1111 | 0 | none | 4029 MiB free | http://127.0.0.1:7860/ |" in text
+    assert "Failed hosts" not in text
+
+
+def test_a_gpu_without_a_process_list_says_so():
+    rec = record(before={"backend": "nvidia_smi", "gpus": [gpu(178, 3852, [], supported=False)]})
+    assert "(not listed by the driver)" in fr.markdown(fr.build({"old": rec}))
+
+
+def test_site_record_picks_what_site_set_and_tolerates_the_rest():
+    hostvars = {"vramfree_vram_before": {"gpus": []}, "ansible_facts": {"gpu_vram": {"gpus": [1]}},
+                "webui_result": WEBUI, "inventory_hostname": "h"}
+    assert fr.site_record(hostvars) == {"before": {"gpus": []}, "after": {"gpus": [1]}, "gpu_plan": None,
+                                        "desktop_stopped": None, "webui": WEBUI, "failure": None}
+
+
+@pytest.mark.parametrize("bad, call", [([], fr.build), ({"h": "x"}, fr.build), ({}, fr.markdown)])
+def test_bad_input_is_named(bad, call):
+    with pytest.raises(fr.ReportError):
+        call(bad)
