@@ -12,6 +12,8 @@ command -v iptables >/dev/null || need_pkgs+=(iptables)
 # ansible-test sanity skips its shellcheck test without it.
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 command -v git >/dev/null || need_pkgs+=(git)
+# The stand-in libnvidia-ml.so.1 of the GPU double is compiled in the test run.
+command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 command -v ssh >/dev/null || need_pkgs+=(openssh-client)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -14,5 +14,9 @@ if [ "${1:-}" = test ]; then
     [ "${!i}" = -s ] && { j=$((i + 1)); scenario=${!j}; }
   done
   rm -rf "$ANSIBLE_HOME"/tmp/molecule.*."$scenario"
+  # molecule's testinfra verifier passes, saying only "Skipping, no tests found", when a
+  # scenario has no tests: a scenario that proves nothing must fail.
+  compgen -G "molecule/$scenario/tests/test_*.py" >/dev/null ||
+    die "molecule/$scenario/tests/ has no test_*.py: its verifier would prove nothing"
 fi
 exec molecule "$@"

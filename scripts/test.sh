@@ -8,12 +8,27 @@
 #   scripts/test.sh                   everything
 #   VRAMFREE_STEPS="unit lint" scripts/test.sh     only some steps
 #   VRAMFREE_SCENARIOS="default headless" scripts/test.sh   only some scenarios
+#
+# Under CI (CI set) those two variables are ignored: CI always runs every step and every
+# scenario, and fails unless the scenarios it ran are exactly EXPECTED_SCENARIOS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-STEPS=${VRAMFREE_STEPS:-"deps docker images gradio unit sanity lint build molecule"}
+ALL_STEPS="deps docker images gradio unit sanity lint build molecule"
+# Every scenario under molecule/, by name. A scenario added, renamed or removed without
+# updating this list fails the run instead of being silently run or left out.
+EXPECTED_SCENARIOS="default headless restore webui webui_flags"
+
+if [ -n "${CI:-}" ]; then
+  for var in VRAMFREE_STEPS VRAMFREE_SCENARIOS; do
+    [ -z "${!var:-}" ] || echo "CI is set: ignoring $var=${!var}" >&2
+  done
+  unset VRAMFREE_STEPS VRAMFREE_SCENARIOS
+fi
+STEPS=${VRAMFREE_STEPS:-$ALL_STEPS}
 timings=()
+ran_scenarios=()
 
 run_step() {
   local name=$1; shift
@@ -33,12 +48,32 @@ summary() {
   printf '  %-28s %4d s\n' total "$SECONDS"
 }
 
+sorted_words() { tr ' ' '\n' <<<"$*" | sed '/^$/d' | sort | tr '\n' ' ' | sed 's/ $//'; }
+
 molecule_scenarios() {
   if [ -n "${VRAMFREE_SCENARIOS:-}" ]; then
     echo "$VRAMFREE_SCENARIOS"
   else
-    find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort
+    local found
+    found=$(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename)
+    [ "$(sorted_words "$found")" = "$(sorted_words "$EXPECTED_SCENARIOS")" ] ||
+      die "scenarios under molecule/ ($(sorted_words "$found")) differ from EXPECTED_SCENARIOS ($(sorted_words "$EXPECTED_SCENARIOS"))"
+    echo "$EXPECTED_SCENARIOS"
   fi
+}
+
+# The whole suite (the default steps) must have run every expected scenario, no fewer.
+check_scenarios_ran() {
+  if [ "$STEPS" != "$ALL_STEPS" ] || [ -n "${VRAMFREE_SCENARIOS:-}" ]; then
+    return 0
+  fi
+  local ran expected
+  ran=$(sorted_words "${ran_scenarios[@]}")
+  expected=$(sorted_words "$EXPECTED_SCENARIOS")
+  if [ -z "$ran" ] || [ "$ran" != "$expected" ]; then
+    die "molecule ran '$ran', expected '$expected'"
+  fi
+  echo "Molecule scenarios run: $ran"
 }
 
 for s in $STEPS; do
@@ -47,7 +82,9 @@ for s in $STEPS; do
     docker)  run_step docker bash scripts/docker-up.sh ;;
     images)  run_step images bash scripts/build-images.sh ;;
     gradio)  run_step "stand-in web UI's Gradio" bash scripts/gradio-standin.sh ;;
-    unit)    run_step "unit tests" python -m pytest -q ;;
+    # The collection's tests and the GPU doubles' own tests, counted apart.
+    unit)    run_step "unit tests" python -m pytest -q tests/unit
+             run_step "test doubles" python -m pytest -q tests/doubles ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
     # ansible-lint resolves vramfree.webui.* through the collections path: point it at
     # this checkout, not at whatever copy may be installed in ~/.ansible/collections.
@@ -55,11 +92,14 @@ for s in $STEPS; do
                ansible-lint --profile production ;;
     build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)
-      for scenario in $(molecule_scenarios); do
+      scenarios=$(molecule_scenarios)
+      for scenario in $scenarios; do
         run_step "molecule $scenario" bash scripts/molecule.sh test -s "$scenario"
+        ran_scenarios+=("$scenario")
       done ;;
     *) die "unknown step '$s'" ;;
   esac
 done
 summary
+check_scenarios_ran
 echo "All steps passed."

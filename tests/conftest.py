@@ -25,3 +25,6 @@ def _collections_path() -> pathlib.Path:
 
 
 sys.path.insert(0, str(_collections_path()))
+# The GPU doubles' helpers (fake_host), shared by their own tests and the unit tests
+# that run the modules against them.
+sys.path.insert(0, str(ROOT / "tests" / "doubles"))

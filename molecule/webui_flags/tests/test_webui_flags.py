@@ -3,7 +3,12 @@ intended arguments when read the way the web UI reads it, and nothing else chang
 
 import difflib
 import json
+import pathlib
 import shlex
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
+from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E402
 
 DIR = "/home/sd/stable-diffusion-webui"
 SECRET = "sd:hunter2-secret"
@@ -17,6 +22,10 @@ def changed_lines(host, name):
     before = lines(host, "/var/tmp/pristine/" + name)
     after = lines(host, DIR + "/" + name)
     return [line for line in difflib.ndiff(before, after) if line[:2] in ("- ", "+ ")]
+
+
+def test_runs_on_exactly_the_expected_hosts():
+    assert inventory_hosts() == {"vramfree-webuiflags-trixie"}
 
 
 def test_sh_sourced_by_bash_gives_the_args(host):
@@ -59,3 +68,8 @@ def test_owner_mode_kept_and_backups_made(host):
         assert (f.user, f.group, f.mode) == ("sd", "sd", 0o640), name
     backups = host.check_output("ls %s | grep -c '~$'" % DIR)
     assert backups == "3"
+
+
+def test_check_mode_on_the_converged_host_changes_nothing():
+    recap = converge_in_check_mode()
+    assert {h: (c["changed"], c["failed"]) for h, c in recap.items()} == {"vramfree-webuiflags-trixie": (0, 0)}

@@ -172,13 +172,6 @@ def test_nvml_470_falls_back_from_v3_to_v2_process_calls():
         == {"graphics_v3": 1, "graphics_v2": 1, "compute_v3": 1, "compute_v2": 1}
 
 
-def test_nvml_unversioned_process_call_is_never_used():
-    # pynvml's unversioned call turns a missing _v3 into NVMLLibraryMismatchError;
-    # a double without it proves the backend does not depend on it.
-    assert not hasattr(FakeNvml, "nvmlDeviceGetGraphicsRunningProcesses")
-    assert issubclass(pynvml.NVMLLibraryMismatchError, Exception)
-
-
 def test_nvml_process_without_name_anywhere_is_unknown():
     nvml = FakeNvml("535.247.01", [dict(GTX970, total=b(4096), reserved=b(66), used=b(300), free=b(3730),
                                         display=0, persistence=0, graphics=[], compute=[(999, b(250))])])

@@ -6,54 +6,21 @@
 from __future__ import annotations
 
 import json
-import pathlib
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FAKE = ROOT / "molecule" / "shared" / "files" / "fake-nvidia-smi"
-PROFILES = ROOT / "molecule" / "shared" / "files" / "fake-gpu"
-
-# Answers `is-active --quiet`, `show -p MainPID --value` and `show -p ControlGroup
-# --value` from the JSON in FAKE_UNITS: {unit: {"main_pid": N, "cgroup": "/..."}}.
-FAKE_SYSTEMCTL = """#!{python}
-import json, os, sys
-units = json.loads(os.environ.get("FAKE_UNITS", "{{}}"))
-args = sys.argv[1:]
-unit = units.get(args[-1])
-if args[0] == "is-active":
-    sys.exit(0 if unit is not None else 3)
-if args[:2] == ["show", "-p"]:
-    unit = unit or {{}}
-    print({{"MainPID": unit.get("main_pid", 0), "ControlGroup": unit.get("cgroup", "")}}[args[2]])
-"""
+from fake_host import DESKTOP, DESKTOP_PIDS, FAKE_SMI as FAKE, PROFILES, FakeHost
 
 
 @pytest.fixture
 def smi(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    systemctl = bindir / "systemctl"
-    systemctl.write_text(FAKE_SYSTEMCTL.format(python=sys.executable), encoding="utf-8")
-    systemctl.chmod(0o755)
-    cgroot = tmp_path / "cgroup"
+    fake = FakeHost(tmp_path)
 
     def run(*args, profile=None, units=None, cgroups=None):
-        for path, pids in (cgroups or {}).items():
-            folder = cgroot / path.lstrip("/")
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "cgroup.procs").write_text("".join("%d\n" % p for p in pids), encoding="ascii")
-        env = {
-            "PATH": "%s:/usr/bin:/bin" % bindir,
-            "LC_ALL": "C",
-            "FAKE_UNITS": json.dumps(units or {}),
-            "VRAMFREE_FAKE_CGROUP_ROOT": str(cgroot),
-            # A path that does not exist selects the built-in default profile.
-            "VRAMFREE_FAKE_GPU": str(profile or tmp_path / "absent.json"),
-        }
+        env = fake.env(profile, units, cgroups)
         proc = subprocess.run([sys.executable, str(FAKE)] + list(args), env=env, check=False,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert proc.stderr == ""
@@ -62,8 +29,6 @@ def smi(tmp_path):
     return run
 
 
-DESKTOP = {"display-manager.service": {"main_pid": 1201, "cgroup": "/system.slice/gdm.service"}}
-DESKTOP_PIDS = {"/system.slice/gdm.service": [1310, 1201, 1187]}
 QUERY = "--query-gpu=index,name,uuid,pci.bus_id,memory.total,memory.used,memory.free," \
         "memory.reserved,display_active,persistence_mode,driver_version,count"
 
@@ -158,8 +123,8 @@ def test_processes_not_supported(smi):
     gpu = ET.fromstring(out.split("\n", 2)[2]).find("gpu")
     assert gpu.findtext("processes") == "Not Supported"
     assert gpu.findtext("display_active") == "N/A"
-    # Xorg and xfwm4 still use memory: 2 + 88 + 21 + 14.
-    assert gpu.findtext("fb_memory_usage/used") == "125 MiB"
+    # Xorg and xfwm4 still use memory: 2 + 141 + 21 + 14.
+    assert gpu.findtext("fb_memory_usage/used") == "178 MiB"
     rc, out = smi("--query-gpu=display_active", "--format=csv,noheader", profile=profile)
     assert (rc, out) == (0, "[N/A]\n")
 
@@ -231,7 +196,7 @@ def test_summary_table_names_the_holders(smi):
                       {"pid": 1201, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431}]}),
     ("no-processes.json", DESKTOP, {
         "name": "NVIDIA GeForce GT 730", "uuid": "GPU-8c41f0d2-6a7e-4b35-9d1c-2e5f7a9b3c60",
-        "memory_total_mib": 1999, "memory_used_mib": 125, "memory_free_mib": 1874, "memory_reserved_mib": None,
+        "memory_total_mib": 1999, "memory_used_mib": 178, "memory_free_mib": 1821, "memory_reserved_mib": None,
         "display_active": None, "processes_supported": False, "processes": []}),
 ])
 def test_nvidia_smi_backend_reads_the_fake(smi, profile, units, expected_gpu):

@@ -1,0 +1,79 @@
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers for the scenarios' testinfra verifiers (run by molecule on the controller)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import time
+
+import pytest
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+
+def inventory_hosts() -> set:
+    """The hosts molecule's inventory gives this verifier run."""
+    return set(AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all"))
+
+
+def name(host) -> str:
+    return host.backend.get_hostname()
+
+
+def on(*names):
+    """Run a test on the named hosts only (through the ``box`` fixture), so that it is
+    neither skipped nor counted as passed on hosts it says nothing about."""
+    return pytest.mark.parametrize("box", sorted(names), indirect=True)
+
+
+@pytest.fixture
+def box(request, pytestconfig):
+    return testinfra.get_host("ansible://" + request.param, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"],
+                              sudo=bool(pytestconfig.getoption("sudo", False)))
+
+
+def ansible_playbook(playbook, *args) -> subprocess.CompletedProcess:
+    """ansible-playbook as molecule runs it on this scenario (its config and inventory)."""
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_CONFIG", os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg"))
+    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook)] + list(args),
+        env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+
+
+def converge_in_check_mode(*args) -> dict:
+    """Run the scenario's converge playbook again under --check: {host: recap counts}."""
+    playbook = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
+    proc = ansible_playbook(playbook, "--check", *args)
+    recap = {}
+    for line in proc.stdout.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    assert proc.returncode == 0 and recap, proc.stdout[-4000:]
+    return recap
+
+
+def reboot(container: str):
+    """Restart the container (systemd boots again) and wait until boot has finished.
+
+    The container's address may change on restart, so the host is reached through
+    docker exec afterwards rather than over the inventory's SSH address.
+    """
+    subprocess.run(["docker", "restart", container], check=True, stdout=subprocess.DEVNULL)
+    state = ""
+    for _attempt in range(60):
+        # Right after the start the system bus may not answer yet.
+        proc = subprocess.run(["docker", "exec", container, "systemctl", "is-system-running", "--wait"],
+                              check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        state = proc.stdout.strip()
+        if state in ("running", "degraded"):
+            return testinfra.get_host("docker://" + container)
+        time.sleep(1)
+    raise AssertionError("%s did not finish booting: %s" % (container, state))
