@@ -16,8 +16,9 @@ fi
 bash scripts/deps.sh
 bash scripts/docker-up.sh
 bash scripts/build-images.sh
+bash scripts/gradio-standin.sh
 
-step "bring up two desktop GPU boxes (Debian 12 and 13) reachable over SSH"
+step "bring up a small fleet: two desktop GPU boxes with web UIs (Debian 12 and 13) and a box without a GPU, over SSH"
 molecule_log="$REPO_ROOT/build/demo-molecule.log"
 mkdir -p build/demo
 { bash scripts/molecule.sh create -s default && bash scripts/molecule.sh prepare -s default --force; } \
@@ -27,20 +28,22 @@ config=$(find "$ANSIBLE_HOME"/tmp -path '*/molecule.*.default/instance_config.ym
   | sort -n | tail -n 1 | cut -d' ' -f2-)
 [ -n "$config" ] || die "molecule wrote no instance config"
 inventory=build/demo/inventory.yml
-python3 - "$config" >"$inventory" <<'PY'
+python3 - "$config" molecule/default/molecule.yml >"$inventory" <<'PY'
 import sys
 import yaml
 
-print("# Written by make demo from the test hosts' addresses.")
+print("# Written by make demo from the test hosts' addresses and the scenario's host variables.")
+scenario = yaml.safe_load(open(sys.argv[2]))["provisioner"]["inventory"]
+group_vars = {k: v for k, v in scenario["group_vars"]["all"].items() if "${" not in str(v)}
 hosts = {}
 for inst in yaml.safe_load(open(sys.argv[1])):
-    hosts[inst["instance"]] = {
+    hosts[inst["instance"]] = dict(scenario["host_vars"].get(inst["instance"], {}), **{
         "ansible_host": inst["address"],
         "ansible_user": inst["user"],
         "ansible_ssh_private_key_file": inst["identity_file"],
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-    }
-print(yaml.safe_dump({"gpu_boxes": {"hosts": hosts}}, sort_keys=True), end="")
+    })
+print(yaml.safe_dump({"gpu_boxes": {"hosts": hosts, "vars": group_vars}}, sort_keys=True), end="")
 PY
 cat "$inventory"
 
@@ -52,12 +55,14 @@ step "who holds the VRAM now: ansible-playbook -i $inventory vramfree.webui.vram
 ansible-playbook -i "$inventory" vramfree.webui.vram_report
 
 step "the whole job: ansible-playbook -i $inventory vramfree.webui.site"
-ansible-playbook -i "$inventory" vramfree.webui.site
+ansible-playbook -i "$inventory" vramfree.webui.site -e vramfree_report_dir="$REPO_ROOT/build/demo/report"
 
 cat <<TXT
 
-Done. The desktops are stopped and their VRAM is free (the GPU is simulated: see
-docs/testing.md). Try it again to see that nothing changes, or bring them back:
+Done. The desktops are stopped, their VRAM is free and the web UIs run with the memory
+mode it allows (the GPUs and the web UIs are test doubles: see docs/testing.md). The
+report: $REPO_ROOT/build/demo/report/report.html (and .md, .json).
+Try it again to see that nothing changes, or bring the desktops back:
   ansible-playbook -i $inventory vramfree.webui.restore_desktop
 Remove the hosts with: make demo-clean
 TXT

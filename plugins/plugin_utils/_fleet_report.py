@@ -157,3 +157,65 @@ def markdown(report: dict) -> str:
             lines.append('- **%s**: %s%s' % (host, failure.get('msg') or 'failed',
                                              ' (task: %s)' % failure['task'] if failure.get('task') else ''))
     return '\n'.join(lines) + '\n'
+
+
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+.gpu{margin:1em 0}.bar{display:flex;width:40em;height:1.4em;border:1px solid #888;margin:.2em 0}
+.bar div{height:100%}.desktop{background:#d9534f}.other{background:#f0ad4e}.webui{background:#5b8def}
+.free{background:#5cb85c}.reserved{background:#999}.legend span{display:inline-block;width:1em;height:1em;
+margin:0 .3em 0 1em;vertical-align:middle}.failed{color:#b00}
+"""
+
+
+def _bar(label, total, snapshot) -> list:
+    if not snapshot or snapshot.get('error') or not total:
+        return ['<p>%s: %s</p>' % (label, _esc((snapshot or {}).get('error') or 'not measured'))]
+    desktop = sum(h['used_mib'] or 0 for h in snapshot['holders'] if h['desktop'])
+    webui = sum(h['used_mib'] or 0 for h in snapshot['holders'] if not h['desktop'] and h['unit'] == 'webui.service')
+    other = max((snapshot['used_mib'] or 0) - desktop - webui, 0)
+    free = snapshot['free_mib'] or 0
+    reserved = max(total - desktop - webui - other - free, 0)
+    parts = [('desktop', desktop), ('webui', webui), ('other', other), ('reserved', reserved), ('free', free)]
+    cells = ''.join('<div class="%s" style="width:%.2f%%" title="%s: %d MiB"></div>' % (kind, 100.0 * mib / total, kind, mib)
+                    for kind, mib in parts if mib)
+    return ['<div>%s: %d MiB free of %d MiB (desktop %d, web UI %d, other and driver %d MiB)</div>'
+            % (label, free, total, desktop, webui, other + reserved),
+            '<div class="bar">%s</div>' % cells]
+
+
+def _esc(text) -> str:
+    return (str(text).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+            .replace('"', '&quot;'))
+
+
+def html(report: dict) -> str:
+    """The report as one self-contained HTML page (no external assets: it opens from disk)."""
+    if not isinstance(report, dict) or 'hosts' not in report:
+        raise ReportError('expected a report built by fleet_report')
+    out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8"><title>VRAM report</title>',
+           '<style>%s</style></head><body>' % _STYLE, '<h1>VRAM report</h1>',
+           '<p class="legend">VRAM held by<span class="desktop"></span>the desktop<span class="webui"></span>'
+           'the web UI<span class="other"></span>other processes<span class="reserved"></span>'
+           'the driver<span class="free"></span>free</p>']
+    for host, entry in report['hosts'].items():
+        out.append('<h2>%s%s</h2>' % (_esc(host), ' <span class="failed">(failed)</span>' if entry['status'] != 'ok' else ''))
+        if entry['failure']:
+            out.append('<p class="failed">%s</p>' % _esc(entry['failure'].get('msg')))
+        if not entry['gpus']:
+            out.append('<p>No GPU found.</p>')
+        for gpu in entry['gpus']:
+            out.append('<div class="gpu"><h3>GPU %s: %s</h3>' % (_esc(gpu['index']), _esc(gpu['name'] or 'unknown')))
+            out += _bar('Before', gpu['total_mib'], gpu['before'])
+            out += _bar('After', gpu['total_mib'], gpu['after'])
+            out.append('</div>')
+        webui = entry['webui']
+        if webui and webui.get('configured'):
+            out.append('<p>Web UI: %s on GPU %s, memory mode <b>%s</b> (%s). On the host: <code>%s</code></p>' % (
+                _esc(webui.get('ui')), _esc(webui.get('gpu')), _esc(webui.get('memory_mode')),
+                _esc(webui.get('memory_reason')), _esc(webui.get('url'))))
+        elif webui:
+            out.append('<p>Web UI not configured: %s</p>' % _esc(webui.get('memory_reason')))
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'

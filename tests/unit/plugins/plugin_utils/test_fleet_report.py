@@ -94,3 +94,22 @@ def test_site_record_picks_what_site_set_and_tolerates_the_rest():
 def test_bad_input_is_named(bad, call):
     with pytest.raises(fr.ReportError):
         call(bad)
+
+
+def test_html_is_self_contained_and_draws_each_gpus_bars():
+    page = fr.html(fr.build({"sd-970": record(), "<nas>": record(before={"gpus": []}, after={"gpus": []})}))
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    # Nothing fetched from elsewhere: it opens from disk.
+    assert "http" not in page.replace("http://127.0.0.1:7860/", "")
+    assert "src=" not in page and "<link" not in page
+    # Before: the desktop's 660 MiB of 4096, the driver's and the baseline, and the free 3329.
+    assert '<div class="desktop" style="width:16.11%" title="desktop: 660 MiB"></div>' in page
+    assert '<div class="free" style="width:81.27%" title="free: 3329 MiB"></div>' in page
+    assert "After: 4029 MiB free of 4096 MiB (desktop 0, web UI 0, other and driver 67 MiB)" in page
+    assert "<h2>&lt;nas&gt;</h2>" in page and "No GPU found." in page
+
+
+def test_html_counts_the_web_uis_own_vram_apart():
+    running = {"pid": 1500, "name": "python3", "type": "compute", "used_memory_mib": 2600, "unit": "webui.service"}
+    page = fr.html(fr.build({"h": record(after={"gpus": [gpu(2601, 1429, [running])]})}))
+    assert "After: 1429 MiB free of 4096 MiB (desktop 0, web UI 2600, other and driver 67 MiB)" in page
