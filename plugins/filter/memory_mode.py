@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 
 
 def memory_mode(gpu_vram, ui='a1111', model='sd15', gpu=0, thresholds=None):

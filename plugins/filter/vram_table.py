@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.module_utils._vram_report import vram_table as _vram_table
+from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_report import vram_table as _vram_table
 
 
 def vram_table(fleet, top=3):

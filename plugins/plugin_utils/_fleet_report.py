@@ -59,20 +59,41 @@ def _gpus(before: dict | None, after: dict | None, desktop_units) -> list:
 def site_record(hostvars: dict) -> dict:
     """What site recorded on one host, picked from its hostvars."""
     def get(key):
-        try:
-            return hostvars[key]
-        except KeyError:
-            return None
+        return _lookup(hostvars, key)
 
-    facts = get('ansible_facts') or {}
     return {
         'before': get('vramfree_vram_before'),
-        'after': facts.get('gpu_vram') if hasattr(facts, 'get') else None,
+        'after': get('vramfree_vram_after'),
         'gpu_plan': get('vramfree_gpu_plan'),
         'desktop_stopped': get('vramfree_desktop_stopped'),
         'webui': get('webui_result'),
         'failure': get('vramfree_failure'),
     }
+
+
+def _lookup(mapping, key):
+    """``mapping[key]``, or along a list of keys; None where any step is missing."""
+    for step in key if isinstance(key, (list, tuple)) else [key]:
+        try:
+            mapping = mapping[step]
+        except (KeyError, TypeError, IndexError):
+            return None
+    return mapping
+
+
+def by_host(hostvars, hosts, key) -> dict:
+    """``{host: hostvars[host][key]}`` for each of ``hosts`` (None where unset); ``key``
+    may be a list of keys to go down (``['ansible_facts', 'gpu_vram']``)."""
+    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
+        raise ReportError('expected a list of host names, got %s' % type(hosts).__name__)
+    return {host: _lookup(_lookup(hostvars, host), key) for host in hosts}
+
+
+def site_records(hostvars, hosts) -> dict:
+    """``{host: site_record(hostvars[host])}`` for each of ``hosts``."""
+    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
+        raise ReportError('expected a list of host names, got %s' % type(hosts).__name__)
+    return {host: site_record(_lookup(hostvars, host) or {}) for host in hosts}
 
 
 def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
 

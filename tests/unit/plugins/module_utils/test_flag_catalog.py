@@ -10,7 +10,7 @@ import pathlib
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 from ansible_collections.vramfree.webui.plugins.modules import webui_flags
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'

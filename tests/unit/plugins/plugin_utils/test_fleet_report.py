@@ -83,11 +83,24 @@ def test_a_gpu_without_a_process_list_says_so():
     assert "(not listed by the driver)" in fr.markdown(fr.build({"old": rec}))
 
 
-def test_site_record_picks_what_site_set_and_tolerates_the_rest():
-    hostvars = {"vramfree_vram_before": {"gpus": []}, "ansible_facts": {"gpu_vram": {"gpus": [1]}},
-                "webui_result": WEBUI, "inventory_hostname": "h"}
-    assert fr.site_record(hostvars) == {"before": {"gpus": []}, "after": {"gpus": [1]}, "gpu_plan": None,
-                                        "desktop_stopped": None, "webui": WEBUI, "failure": None}
+def test_site_records_pick_what_site_set_and_tolerate_the_rest():
+    hostvars = {"h": {"vramfree_vram_before": {"gpus": []}, "vramfree_vram_after": {"gpus": [1]},
+                      "webui_result": WEBUI, "inventory_hostname": "h"},
+                "down": {"inventory_hostname": "down"}}
+    assert fr.site_records(hostvars, ["h", "down"]) == {
+        "h": {"before": {"gpus": []}, "after": {"gpus": [1]}, "gpu_plan": None,
+              "desktop_stopped": None, "webui": WEBUI, "failure": None},
+        "down": {"before": None, "after": None, "gpu_plan": None, "desktop_stopped": None, "webui": None,
+                 "failure": None}}
+
+
+def test_by_host_goes_down_keys_and_fills_gaps():
+    hostvars = {"a": {"ansible_facts": {"gpu_vram": {"gpus": []}}}, "b": {}}
+    assert fr.by_host(hostvars, ["a", "b", "c"], ["ansible_facts", "gpu_vram"]) == \
+        {"a": {"gpus": []}, "b": None, "c": None}
+    assert fr.by_host(hostvars, ["a"], "ansible_facts") == {"a": {"gpu_vram": {"gpus": []}}}
+    with pytest.raises(fr.ReportError, match="list of host names"):
+        fr.by_host(hostvars, "a", "x")
 
 
 @pytest.mark.parametrize("bad, call", [([], fr.build), ({"h": "x"}, fr.build), ({}, fr.markdown)])

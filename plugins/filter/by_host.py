@@ -5,15 +5,20 @@
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_report
 
 
-def site_record(hostvars):
-    """What site recorded on one host, from ``hostvars[host]``."""
-    return _fleet_report.site_record(hostvars)
+def by_host(hostvars, hosts, key):
+    """``{host: hostvars[host][key]}`` for each of ``hosts``; None where unset."""
+    try:
+        return _fleet_report.by_host(hostvars, hosts, key)
+    except _fleet_report.ReportError as exc:
+        raise AnsibleFilterError('by_host: %s' % exc)
 
 
 class FilterModule:
 
     def filters(self):
-        return {'site_record': site_record}
+        return {'by_host': by_host}

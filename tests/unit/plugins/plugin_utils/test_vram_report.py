@@ -8,7 +8,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.filter.vram_table import FilterModule
-from ansible_collections.vramfree.webui.plugins.module_utils._vram_report import vram_table
+from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_report import vram_table
 
 
 def proc(pid, name, used, kind="graphics"):

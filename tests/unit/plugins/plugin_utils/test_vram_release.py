@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vramfree.webui.plugins.module_utils._vram_release import release_problems
+from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_release import release_problems
 
 
 def gpu(index=0, processes=None, supported=True, used=0, **extra):

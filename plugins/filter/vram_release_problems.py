@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.module_utils._vram_release import release_problems
+from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_release import release_problems
 
 
 def vram_release_problems(gpu_vram, max_other_mib=0, max_device_used_mib=128):
