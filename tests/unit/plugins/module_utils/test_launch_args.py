@@ -11,7 +11,7 @@ import shlex
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
-from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret
+from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret, mask_line
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
@@ -322,7 +322,7 @@ def test_refusal_messages_hide_secrets():
     ('COMMANDLINE_ARGS=--gradio-auth-path /etc/auth --x\n', 'COMMANDLINE_ARGS=--gradio-auth-path /etc/auth --x'),
 ])
 def test_mask_line(line, shown):
-    assert la.mask_line(line) == shown
+    assert mask_line(line) == shown
 
 
 def test_mask_args_and_command_line():
@@ -418,7 +418,7 @@ def test_one_secret_rule_for_every_place_a_value_is_shown():
     shown = la.mask_text(SECRET_FILE, 'sh') + la.mask_text(result.text, 'sh')
     for secret in ('old:pw', 's3cr3t', 'u:p w', 'tok'):
         assert secret not in shown
-    assert la.mask_line('export COMMANDLINE_ARGS="--api-au s3cr3t $X"') == 'export COMMANDLINE_ARGS="--api-au ********'
+    assert mask_line('export COMMANDLINE_ARGS="--api-au s3cr3t $X"') == 'export COMMANDLINE_ARGS="--api-au ********'
 
 
 @pytest.mark.parametrize('flag, secret', [
