@@ -11,6 +11,7 @@ import shlex
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
+from ansible_collections.vramfree.webui.plugins.module_utils import _shell_words
 from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret, mask_line
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
@@ -353,7 +354,7 @@ def test_detect_format(path, fmt):
     "--a='1 2' --b=\"3\"", 'é ü\t中', '"a\\\\" b',
 ])
 def test_split_words_matches_shlex(text):
-    words = la.split_words(text)
+    words = _shell_words.split_words(text)
     assert [w.value for w in words] == shlex.split(text)
     for word in words:
         assert shlex.split(text[word.start:word.end]) == [word.value]
@@ -365,7 +366,7 @@ def test_split_words_errors_like_shlex(text, error):
     with pytest.raises(ValueError, match=error):
         shlex.split(text)
     with pytest.raises(ValueError, match=error):
-        la.split_words(text)
+        _shell_words.split_words(text)
 
 
 def test_parse_args_groups_values_by_arity():

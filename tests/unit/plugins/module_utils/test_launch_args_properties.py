@@ -21,7 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_editor
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
+from ansible_collections.vramfree.webui.plugins.module_utils import _shell_words
 
 pytestmark = pytest.mark.skipif(shutil.which('bash') is None, reason='needs bash')
 
@@ -30,7 +32,7 @@ VALUED = ['--port', '--ckpt-dir', '--theme', '--gradio-auth']
 # Values that stress both quoting levels: spaces, both quotes, backslashes, $ and
 # backticks (literal once quoted), non-ASCII.
 VALUE = st.text(alphabet=st.sampled_from(list('abc /:.\'"\\$`é=')), min_size=0, max_size=8).filter(
-    lambda v: not la._is_flag(v))
+    lambda v: not _shell_words.is_flag(v))
 OTHER_LINES = st.lists(st.sampled_from([
     '#!/bin/bash', '# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS="--medvram"',
     '#export COMMANDLINE_ARGS=""', 'export GIT="git"', '', '#venv_dir="venv"', "install_dir='/home/sd'",
@@ -168,9 +170,9 @@ def test_split_words_agrees_with_shlex(text):
         expected = shlex.split(text)
     except ValueError:
         with pytest.raises(ValueError):
-            la.split_words(text)
+            _shell_words.split_words(text)
         return
-    words = la.split_words(text)
+    words = _shell_words.split_words(text)
     assert [w.value for w in words] == expected
     assert all(shlex.split(text[w.start:w.end]) == [w.value] for w in words)
 
@@ -247,7 +249,7 @@ def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args,
     # The UI's own spelling is written, never a YAML key's.
     assert all('_' not in n and n == n.lower() for n in names)
     group = catalog.memory_group('a1111')
-    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if la.flag_value('', v, 'a1111') is True]
+    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if _flag_editor.flag_value('', v, 'a1111') is True]
     chosen = [c for c in chosen if c in group]
     if chosen:
         assert [n for n in names if n in group] == chosen
