@@ -163,6 +163,42 @@ def test_bat_and_env_rewrites_are_stable(args, edits, memory, fmt, quoted):
     assert not again.changed
 
 
+def bash_env_args(path):
+    """What a shell that sources an EnvironmentFile with allexport gives launch.py."""
+    script = ('set -a; source "$1"; exec "$2" -c \'import json, os, shlex; '
+              'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\'')
+    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable],
+                         check=True, capture_output=True)
+    return json.loads(out.stdout)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=existing_args(), edits=EDITS, memory=st.sampled_from(['keep', 'none', 'medvram']),
+       style=st.sampled_from(['"', "'", 'absent']))
+def test_env_quoted_rewrite_is_what_bash_reads(tmp_path, args, edits, memory, style):
+    # Quoted EnvironmentFile values read the same in systemd and in bash, so bash can
+    # check the env encoder too: the rewritten (or new) line keeps its quotes.
+    inner = ' '.join(shlex.quote(a) for a in args)
+    if style == "'" and "'" not in inner:
+        line = ["COMMANDLINE_ARGS='%s'" % inner]
+    elif style == 'absent':
+        line = []
+    else:
+        line = ['COMMANDLINE_ARGS="%s"' % ''.join('\\' + c if c in '\\"$`' else c for c in inner)]
+    text = '\n'.join(['# COMMANDLINE_ARGS=--lowvram'] + line + ['PYTHON=python3']) + '\n'
+    env_file = tmp_path / 'sd-webui'
+    env_file.write_bytes(text.encode())
+    assert bash_env_args(env_file) == (args if line else [])
+    try:
+        result = la.edit_text(text, 'env', flags=edits, memory_mode=memory)
+    except la.LaunchArgsError as exc:
+        assert 'but memory_mode is' in str(exc)
+        return
+    env_file.write_bytes(result.text.encode())
+    assert bash_env_args(env_file) == result.args_after == shlex.split(la.read_value(result.text, 'env'))
+    assert not la.edit_text(result.text, 'env', flags=edits, memory_mode=memory).changed
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(' \t\'"\\ab$é')), max_size=12))
 def test_split_words_agrees_with_shlex(text):
