@@ -18,6 +18,7 @@ def editor(text, ui='a1111', refuse=''):
     def check_value(flag, value):
         if any(c in value for c in refuse):
             raise LaunchArgsError('flag %s: refused' % flag)
+
     def quote(word):
         return quote_word(word, "'")
     return FlagEditor(text, ui, quote, check_value)
