@@ -75,9 +75,10 @@ def split_words(text):
     return words
 
 
-def quote_word(value, inner, fmt):
-    """``value`` written so that shlex gives it back, in the line's quote style."""
-    special = " \t\r\n'\"\\" + ('&|<>^()' if fmt == 'bat' else '')
+def quote_word(value, inner, operators=''):
+    """``value`` written so that shlex gives it back, in the line's quote style ``inner``;
+    ``operators``: characters the file's own language would act on, quoted as well."""
+    special = " \t\r\n'\"\\" + operators
     if value and not any(c in special for c in value):
         return value
     if inner == "'" and "'" not in value:
@@ -88,6 +89,16 @@ def quote_word(value, inner, fmt):
             out.append('\\')
         out.append(c)
     return '"' + ''.join(out) + '"'
+
+
+def first_quote(text, words):
+    """The first quote character inside ``words`` of ``text``, or None: new words follow
+    the style the value already uses."""
+    for word in words:
+        for c in text[word.start:word.end]:
+            if c in '\'"':
+                return c
+    return None
 
 
 def is_flag(value):

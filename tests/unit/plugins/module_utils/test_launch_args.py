@@ -11,7 +11,8 @@ import shlex
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
-from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret
+from ansible_collections.vramfree.webui.plugins.module_utils import _shell_words
+from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_secret, mask_line
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
@@ -322,7 +323,7 @@ def test_refusal_messages_hide_secrets():
     ('COMMANDLINE_ARGS=--gradio-auth-path /etc/auth --x\n', 'COMMANDLINE_ARGS=--gradio-auth-path /etc/auth --x'),
 ])
 def test_mask_line(line, shown):
-    assert la.mask_line(line) == shown
+    assert mask_line(line) == shown
 
 
 def test_mask_args_and_command_line():
@@ -353,7 +354,7 @@ def test_detect_format(path, fmt):
     "--a='1 2' --b=\"3\"", 'é ü\t中', '"a\\\\" b',
 ])
 def test_split_words_matches_shlex(text):
-    words = la.split_words(text)
+    words = _shell_words.split_words(text)
     assert [w.value for w in words] == shlex.split(text)
     for word in words:
         assert shlex.split(text[word.start:word.end]) == [word.value]
@@ -365,7 +366,7 @@ def test_split_words_errors_like_shlex(text, error):
     with pytest.raises(ValueError, match=error):
         shlex.split(text)
     with pytest.raises(ValueError, match=error):
-        la.split_words(text)
+        _shell_words.split_words(text)
 
 
 def test_parse_args_groups_values_by_arity():
@@ -418,7 +419,7 @@ def test_one_secret_rule_for_every_place_a_value_is_shown():
     shown = la.mask_text(SECRET_FILE, 'sh') + la.mask_text(result.text, 'sh')
     for secret in ('old:pw', 's3cr3t', 'u:p w', 'tok'):
         assert secret not in shown
-    assert la.mask_line('export COMMANDLINE_ARGS="--api-au s3cr3t $X"') == 'export COMMANDLINE_ARGS="--api-au ********'
+    assert mask_line('export COMMANDLINE_ARGS="--api-au s3cr3t $X"') == 'export COMMANDLINE_ARGS="--api-au ********'
 
 
 @pytest.mark.parametrize('flag, secret', [

@@ -21,7 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_editor
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
+from ansible_collections.vramfree.webui.plugins.module_utils import _shell_words
 
 pytestmark = pytest.mark.skipif(shutil.which('bash') is None, reason='needs bash')
 
@@ -30,7 +32,7 @@ VALUED = ['--port', '--ckpt-dir', '--theme', '--gradio-auth']
 # Values that stress both quoting levels: spaces, both quotes, backslashes, $ and
 # backticks (literal once quoted), non-ASCII.
 VALUE = st.text(alphabet=st.sampled_from(list('abc /:.\'"\\$`é=')), min_size=0, max_size=8).filter(
-    lambda v: not la._is_flag(v))
+    lambda v: not _shell_words.is_flag(v))
 OTHER_LINES = st.lists(st.sampled_from([
     '#!/bin/bash', '# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS="--medvram"',
     '#export COMMANDLINE_ARGS=""', 'export GIT="git"', '', '#venv_dir="venv"', "install_dir='/home/sd'",
@@ -161,6 +163,42 @@ def test_bat_and_env_rewrites_are_stable(args, edits, memory, fmt, quoted):
     assert not again.changed
 
 
+def bash_env_args(path):
+    """What a shell that sources an EnvironmentFile with allexport gives launch.py."""
+    script = ('set -a; source "$1"; exec "$2" -c \'import json, os, shlex; '
+              'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\'')
+    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable],
+                         check=True, capture_output=True)
+    return json.loads(out.stdout)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=existing_args(), edits=EDITS, memory=st.sampled_from(['keep', 'none', 'medvram']),
+       style=st.sampled_from(['"', "'", 'absent']))
+def test_env_quoted_rewrite_is_what_bash_reads(tmp_path, args, edits, memory, style):
+    # Quoted EnvironmentFile values read the same in systemd and in bash, so bash can
+    # check the env encoder too: the rewritten (or new) line keeps its quotes.
+    inner = ' '.join(shlex.quote(a) for a in args)
+    if style == "'" and "'" not in inner:
+        line = ["COMMANDLINE_ARGS='%s'" % inner]
+    elif style == 'absent':
+        line = []
+    else:
+        line = ['COMMANDLINE_ARGS="%s"' % ''.join('\\' + c if c in '\\"$`' else c for c in inner)]
+    text = '\n'.join(['# COMMANDLINE_ARGS=--lowvram'] + line + ['PYTHON=python3']) + '\n'
+    env_file = tmp_path / 'sd-webui'
+    env_file.write_bytes(text.encode())
+    assert bash_env_args(env_file) == (args if line else [])
+    try:
+        result = la.edit_text(text, 'env', flags=edits, memory_mode=memory)
+    except la.LaunchArgsError as exc:
+        assert 'but memory_mode is' in str(exc)
+        return
+    env_file.write_bytes(result.text.encode())
+    assert bash_env_args(env_file) == result.args_after == shlex.split(la.read_value(result.text, 'env'))
+    assert not la.edit_text(result.text, 'env', flags=edits, memory_mode=memory).changed
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(' \t\'"\\ab$é')), max_size=12))
 def test_split_words_agrees_with_shlex(text):
@@ -168,9 +206,9 @@ def test_split_words_agrees_with_shlex(text):
         expected = shlex.split(text)
     except ValueError:
         with pytest.raises(ValueError):
-            la.split_words(text)
+            _shell_words.split_words(text)
         return
-    words = la.split_words(text)
+    words = _shell_words.split_words(text)
     assert [w.value for w in words] == expected
     assert all(shlex.split(text[w.start:w.end]) == [w.value] for w in words)
 
@@ -247,7 +285,7 @@ def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args,
     # The UI's own spelling is written, never a YAML key's.
     assert all('_' not in n and n == n.lower() for n in names)
     group = catalog.memory_group('a1111')
-    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if la.flag_value('', v, 'a1111') is True]
+    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if _flag_editor.flag_value('', v, 'a1111') is True]
     chosen = [c for c in chosen if c in group]
     if chosen:
         assert [n for n in names if n in group] == chosen
