@@ -19,13 +19,13 @@ unit:
 	VRAMFREE_STEPS="deps unit" bash scripts/test.sh
 
 sanity:
-	VRAMFREE_STEPS="deps sanity" bash scripts/test.sh
+	VRAMFREE_STEPS="sysdeps deps sanity" bash scripts/test.sh
 
 lint:
 	VRAMFREE_STEPS="deps lint" bash scripts/test.sh
 
 molecule:
-	VRAMFREE_STEPS="deps docker images gradio molecule" bash scripts/test.sh
+	VRAMFREE_STEPS="sysdeps deps docker images gradio molecule" bash scripts/test.sh
 
 # The collection artifact, as published: build/dist/vramfree-webui-<version>.tar.gz
 build:

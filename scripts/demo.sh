@@ -13,6 +13,7 @@ if [ "${1:-}" = --destroy ]; then
   exit 0
 fi
 
+bash scripts/deps.sh --system
 bash scripts/deps.sh
 bash scripts/docker-up.sh
 bash scripts/build-images.sh

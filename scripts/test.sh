@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-ALL_STEPS="deps docker images gradio unit sanity lint build molecule"
+ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule"
 # Every scenario under molecule/, by name. A scenario added, renamed or removed without
 # updating this list fails the run instead of being silently run or left out.
 EXPECTED_SCENARIOS="default headless restore webui webui_flags"
@@ -78,7 +78,8 @@ check_scenarios_ran() {
 
 for s in $STEPS; do
   case $s in
-    deps)    run_step deps bash scripts/deps.sh ;;
+    sysdeps) run_step "system packages" bash scripts/deps.sh --system ;;
+    deps)    run_step "virtual environment" bash scripts/deps.sh ;;
     docker)  run_step docker bash scripts/docker-up.sh ;;
     images)  run_step images bash scripts/build-images.sh ;;
     gradio)  run_step "stand-in web UI's Gradio" bash scripts/gradio-standin.sh ;;

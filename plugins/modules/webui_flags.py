@@ -271,6 +271,9 @@ def _write(module, target, data):
         # atomic_move falls back to writing the file in place when unsafe_writes allows it;
         # it only needs the new content somewhere it can read.
         tmp = _temporary(module.tmpdir, target, data)
+    # A move that fails ends the module through fail_json, which removes what is
+    # registered here: no stray .webui-user.sh.* is left next to the user's script.
+    module.add_cleanup_file(tmp)
     module.atomic_move(tmp, target, unsafe_writes=module.params['unsafe_writes'])
 
 

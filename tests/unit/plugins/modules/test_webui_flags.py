@@ -14,6 +14,8 @@ import tempfile
 
 import pytest
 
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
 from ansible_collections.vramfree.webui.plugins.modules import webui_flags
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
@@ -321,3 +323,20 @@ def test_boolean_words_from_the_command_line_form(run_module, script):
     result = run_module(webui_flags.main, dict(path=str(script), flags='listen=true api=yes lowvram=no')).result
     assert '--lowvram' not in result['args'] and '--api' in result['args']
     assert result['args'].count('--listen') == 1
+
+
+def test_a_failed_move_leaves_no_temporary_file(tmp_path, monkeypatch):
+    # The real fail_json (not the run_module fixture's), whose clean-up is what is tested.
+    path = install('webui-user.sh', tmp_path / 'webui-user.sh')
+    before = path.read_bytes()
+
+    def failing_move(self, src, dest, unsafe_writes=False, keep_dest_attrs=True):
+        self.fail_json(msg='Could not replace file: %s to %s: simulated rename failure' % (src, dest))
+
+    monkeypatch.setattr(basic.AnsibleModule, 'atomic_move', failing_move)
+    with patch_module_args({'path': str(path), 'memory_mode': 'none'}):
+        with pytest.raises(SystemExit) as caught:
+            webui_flags.main()
+    assert caught.value.code == 1
+    assert sorted(os.listdir(tmp_path)) == ['webui-user.sh']
+    assert path.read_bytes() == before
