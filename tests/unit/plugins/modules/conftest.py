@@ -8,9 +8,14 @@ unit tests do: exit_json and fail_json raise instead of printing and exiting."""
 
 from __future__ import annotations
 
+import pathlib
+import sys
+
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from module_args import patch_module_args  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class ModuleExit(Exception):

@@ -15,8 +15,8 @@ import tempfile
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.vramfree.webui.plugins.modules import webui_flags
+from module_args import patch_module_args  # pylint: disable=wrong-import-order
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
