@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule"
+ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule compat"
 # Every scenario under molecule/, by name. A scenario added, renamed or removed without
 # updating this list fails the run instead of being silently run or left out.
 EXPECTED_SCENARIOS="default headless restore webui webui_flags"
@@ -87,6 +87,7 @@ for s in $STEPS; do
     unit)    run_step "unit tests" python -m pytest -q tests/unit
              run_step "test doubles" python -m pytest -q tests/doubles ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
+    compat)  run_step "newest ansible-core" bash scripts/compat.sh ;;
     # ansible-lint resolves vramfree.webui.* through the collections path: point it at
     # this checkout, not at whatever copy may be installed in ~/.ansible/collections.
     lint)    run_step "ansible-lint" env ANSIBLE_COLLECTIONS_PATH="$(collections_path)" \
