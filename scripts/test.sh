@@ -88,10 +88,7 @@ for s in $STEPS; do
              run_step "test doubles" python -m pytest -q tests/doubles ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
     compat)  run_step "newest ansible-core" bash scripts/compat.sh ;;
-    # ansible-lint resolves vramfree.webui.* through the collections path: point it at
-    # this checkout, not at whatever copy may be installed in ~/.ansible/collections.
-    lint)    run_step "ansible-lint" env ANSIBLE_COLLECTIONS_PATH="$(collections_path)" \
-               ansible-lint --profile production ;;
+    lint)    run_step "lint (ansible-lint, changelog)" bash scripts/lint.sh ;;
     build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)
       scenarios=$(molecule_scenarios)
