@@ -11,11 +11,14 @@ under --gradio-auth; with --api, A1111's /sdapi/v1/cmd-flags answers with the pa
 options, behind HTTP basic auth under --api-auth.
 
 What is simulated, and labelled so in every answer: /sdapi/v1/txt2img makes no image.
-It waits steps x seconds-per-iteration, where the seconds per iteration are the ones
-measured on a GTX 970 (1.22 s/it with no memory flag, 2.73 s/it with --lowvram),
-scaled by $VRAMFREE_STANDIN_TIME_SCALE (default 0.01) so that tests stay short.
+It waits steps x seconds-per-iteration of the memory mode the UI runs with (measured on
+a GTX 970: 1.22 s/it with no memory flag, 2.73 s/it with --lowvram), scaled by
+$VRAMFREE_STANDIN_TIME_SCALE (default 0.01) so that tests stay short; and it answers
+A1111's out-of-memory error (HTTP 500, OutOfMemoryError) when the GPU double has less
+VRAM free than the mode needs. The figures and their sources: modules/simulated_gpu.py.
 """
 
+import json
 import os
 import secrets
 import shlex
@@ -35,10 +38,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from fastapi import Depends, HTTPException  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from fastapi.responses import JSONResponse  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from fastapi.security import HTTPBasic, HTTPBasicCredentials  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
-# Seconds per iteration measured on a GTX 970 4 GB, SD 1.5, 512x512 (see README).
-SECONDS_PER_IT = {"none": 1.22, "medvram": 1.7, "medvram-sdxl": 1.7, "lowvram": 2.73}
+from modules import simulated_gpu  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def memory_mode():
@@ -71,21 +74,28 @@ def api_auth_dependency():
     return [Depends(check)]
 
 
+# The free VRAM this UI found at its first request (modules/simulated_gpu.py).
+ROOM = []
+
+
 def txt2img(request: dict):
+    """A1111's /sdapi/v1/txt2img in shape (images, parameters, info as a JSON string),
+    with simulated timing and out-of-memory errors (modules/simulated_gpu.py)."""
     steps = int(request.get("steps", 20))
-    per_it = SECONDS_PER_IT[memory_mode()]
-    scale = float(os.environ.get("VRAMFREE_STANDIN_TIME_SCALE", "0.01"))
+    width, height = int(request.get("width", 512)), int(request.get("height", 512))
+    if not ROOM:
+        # The first request finds the UI's room, as A1111 does when it loads the model.
+        ROOM.append(simulated_gpu.free_vram_mib())
+    status, seconds, simulated = simulated_gpu.generate(memory_mode(), steps, width, height, ROOM[0])
+    if status != 200:
+        return JSONResponse(status_code=status, content=simulated)
     started = time.monotonic()
-    time.sleep(steps * per_it * scale)
-    return {
-        "images": [],
-        "parameters": request,
-        "info": "simulated",
-        "simulated": True,
-        "memory_mode": memory_mode(),
-        "seconds_per_iteration": per_it,
-        "elapsed": time.monotonic() - started,
-    }
+    time.sleep(seconds)
+    info = {"prompt": request.get("prompt", ""), "steps": steps, "width": width, "height": height,
+            "seed": request.get("seed", -1), "sampler_name": request.get("sampler_name"),
+            "simulated": True}
+    return dict(simulated, images=[], parameters=request, info=json.dumps(info),
+                elapsed=time.monotonic() - started)
 
 
 with gr.Blocks(title="Stable Diffusion (stand-in)") as demo:

@@ -1,0 +1,423 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The benchmark playbook's decisions, as plain functions of what it saw (controller side).
+
+Which memory modes to try and in which order, what the web UI's API answer to the probe
+and to one txt2img request means (speed, or out of memory), which trials an earlier run
+already proved would run out of memory, which mode wins, and the report
+(benchmark.json and its Markdown summary). Nothing here talks to a host; the playbook
+calls these through filters and the unit tests call them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+
+REPORT_VERSION = 1
+MEMORY_VERSION = 1
+# Web UIs that serve A1111's /sdapi/v1/txt2img (Forge and SD.Next keep A1111's API).
+API_UIS = ('a1111', 'forge', 'sdnext')
+PHASES = ('current', 'before', 'autotune', 'after')
+
+
+class BenchmarkError(ValueError):
+    pass
+
+
+# Which modes, and what runs now ---------------------------------------------------------
+
+def modes_to_try(ui, model='sd15', modes=None) -> list:
+    """The memory modes to try, fastest first.
+
+    By default the modes of the memory-mode table for ``ui`` and ``model`` (for A1111 and
+    SD 1.5: none, medvram, lowvram; for SDXL: none, medvram-sdxl, lowvram): the modes that
+    make a difference for that model family. ``--medvram-sdxl`` only acts while an SDXL
+    model is loaded, so with SD 1.5 it is ``none`` again. ``modes`` replaces the list; it
+    is put in the UI's own fastest-first order.
+    """
+    if ui not in API_UIS:
+        raise BenchmarkError('%s has no txt2img API of A1111\'s shape; benchmarkable: %s'
+                             % (ui, ', '.join(API_UIS)))
+    order = catalog.memory_modes(ui)
+    if modes:
+        if isinstance(modes, str) or not isinstance(modes, (list, tuple)):
+            raise BenchmarkError('modes must be a list of memory modes, got %r' % (modes,))
+        unknown = [m for m in modes if m not in order]
+        if unknown:
+            raise BenchmarkError('%s has no memory mode %s; its modes: %s'
+                                 % (ui, ', '.join(map(repr, unknown)), ', '.join(order)))
+        return [m for m in order if m in modes]
+    try:
+        return [mode for mode, _mib in _memory_mode.table(ui, model)]
+    except _memory_mode.MemoryModeError as exc:
+        raise BenchmarkError(str(exc))
+
+
+def running_mode(cmd_flags, ui) -> str:
+    """The memory mode of the running UI, from its /sdapi/v1/cmd-flags answer.
+
+    That answer is the UI's parsed options (``medvram: true``). Where several memory flags
+    are set the slowest one acts, as in A1111 (``--lowvram`` wins over ``--medvram``).
+    """
+    if not isinstance(cmd_flags, dict):
+        raise BenchmarkError('expected the /sdapi/v1/cmd-flags answer (a dict), got %s' % type(cmd_flags).__name__)
+    found = 'none'
+    for mode, flag in catalog.CATALOG[ui]['memory_modes']:
+        if flag and cmd_flags.get(flag[2:].replace('-', '_')) is True:
+            found = mode
+    if found != 'none' or 'none' in catalog.memory_modes(ui):
+        return found
+    raise BenchmarkError('%s runs with no memory flag, and has no such mode' % ui)
+
+
+def probe(status, url='', cmd_flags=None, ui='a1111') -> dict:
+    """Whether the UI can be benchmarked, and its memory mode now, from the status and
+    answer of GET /sdapi/v1/cmd-flags.
+
+    ``status`` is the HTTP status, or -1 (or None) when nothing answered. A1111 mounts its
+    API routes only under ``--api`` (404 without); under ``--api-auth`` a missing or wrong
+    login gets 401. A UI without A1111's API (ComfyUI) is not benchmarkable, whatever
+    answered.
+    """
+    if ui not in API_UIS:
+        return {'benchmarkable': False, 'mode': None,
+                'reason': '%s has no txt2img API of A1111\'s shape (benchmarkable: %s)' % (ui, ', '.join(API_UIS))}
+    status = -1 if status is None else int(status)
+    if status == 200:
+        return {'benchmarkable': True, 'mode': running_mode(cmd_flags, ui),
+                'reason': 'the API answers on %s' % url}
+    if status == 404:
+        reason = 'the web UI runs without --api (%s answers 404): add api: true to webui_flags' % url
+    elif status in (401, 403):
+        reason = ('the API asks for a login (--api-auth) and benchmark_api_auth is missing or wrong (%s answers %d)'
+                  % (url, status))
+    elif status < 0:
+        reason = 'nothing answers on %s: the web UI is not running' % url
+    else:
+        reason = '%s answers HTTP %d' % (url, status)
+    return {'benchmarkable': False, 'mode': None, 'reason': reason}
+
+
+# One request ----------------------------------------------------------------------------
+
+OOM_MARKERS = ('out of memory', 'outofmemoryerror')
+
+
+def out_of_memory_text(body) -> str | None:
+    """The message of an out-of-memory answer, or None when it is not one.
+
+    A1111's API answers an exception with HTTP 500 and ``{"error": type name, "detail",
+    "body", "errors": str(exception)}``: torch's ``OutOfMemoryError`` ("CUDA out of
+    memory. Tried to allocate ..."), or a ``RuntimeError`` with that text from older torch.
+    Any text (a journal excerpt of a UI that died at start) is searched the same way.
+    """
+    if isinstance(body, dict):
+        parts = [str(body.get(key) or '') for key in ('error', 'errors', 'detail', 'body')]
+        text = ': '.join(p for p in parts if p)
+    elif isinstance(body, (list, tuple)):
+        text = '\n'.join(str(line) for line in body)
+    else:
+        text = str(body or '')
+    lowered = text.lower()
+    if any(marker in lowered for marker in OOM_MARKERS):
+        for line in text.splitlines():
+            if any(marker in line.lower() for marker in OOM_MARKERS):
+                return line.strip()[:300]
+    return None
+
+
+def trial(answer, mode, phase='current', steps=20, images=1) -> dict:
+    """One trial from the request's answer, as the report keeps it.
+
+    ``answer`` is what the request script printed: ``status`` (HTTP status, -1 when nothing
+    answered), ``elapsed_s`` (wall time of the request measured on the host), ``body``
+    (the JSON answer, images left out) or ``text``, and ``error`` (a connection error).
+
+    Seconds per image is the wall time divided by the images made; s/it is that divided by
+    the steps. The API does not report s/it: this one includes the request's overhead
+    (prompt encoding, VAE decode, HTTP), so it is a little above the console's figure on a
+    warm UI.
+    """
+    if phase not in PHASES:
+        raise BenchmarkError('phase must be one of %s, got %r' % (', '.join(PHASES), phase))
+    if not isinstance(answer, dict):
+        raise BenchmarkError('expected the request\'s answer (a dict), got %s' % type(answer).__name__)
+    steps, images = _positive(steps, 'steps'), _positive(images, 'images')
+    status = answer.get('status')
+    status = -1 if status is None else int(status)
+    body = answer.get('body')
+    result = {
+        'phase': phase, 'mode': mode, 'ok': False, 'oom': False, 'error': None,
+        'http_status': status, 'seconds_per_image': None, 'seconds_per_it': None,
+        'simulated': bool(isinstance(body, dict) and body.get('simulated') is True),
+        'remembered': False,
+    }
+    if status == 200 and isinstance(body, dict):
+        elapsed = answer.get('elapsed_s')
+        if isinstance(elapsed, bool) or not isinstance(elapsed, (int, float)) or elapsed < 0:
+            raise BenchmarkError('the answer has no elapsed_s (seconds), got %r' % (elapsed,))
+        per_image = float(elapsed) / images
+        result.update(ok=True, seconds_per_image=round(per_image, 4),
+                      seconds_per_it=round(per_image / steps, 4))
+        return result
+    oom = out_of_memory_text(body if body is not None else answer.get('text'))
+    if oom:
+        result.update(oom=True, error='out of memory: %s' % oom)
+    elif status < 0:
+        result['error'] = 'no answer: %s' % (answer.get('error') or 'connection failed')
+    else:
+        detail = body if body is not None else answer.get('text')
+        if isinstance(detail, dict):
+            detail = detail.get('errors') or detail.get('detail') or json.dumps(detail, sort_keys=True)
+        result['error'] = 'HTTP %d: %s' % (status, str(detail or '')[:300])
+    return result
+
+
+def failed_start(mode, phase, journal_lines) -> dict:
+    """A trial whose UI did not come back after the restart with ``mode``; out of memory
+    when its log says so (a UI that runs out while loading the model at start)."""
+    oom = out_of_memory_text(journal_lines)
+    return {
+        'phase': phase, 'mode': mode, 'ok': False, 'oom': bool(oom),
+        'error': ('out of memory at start: %s' % oom) if oom else 'the web UI did not answer after the restart',
+        'http_status': -1, 'seconds_per_image': None, 'seconds_per_it': None,
+        'simulated': False, 'remembered': False,
+    }
+
+
+def _positive(value, name) -> int:
+    """A whole number >= 1 (an int, or its digits as text, as templated values may be)."""
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        raise BenchmarkError('%s must be a whole number >= 1, got %r' % (name, value))
+    if int(value) < 1:
+        raise BenchmarkError('%s must be a whole number >= 1, got %r' % (name, value))
+    return int(value)
+
+
+# What an earlier run proved -------------------------------------------------------------
+
+def conditions(ui, model, gpu, width, height, args) -> dict:
+    """What a trial's out-of-memory result depends on, besides the free VRAM: the UI and
+    model family, the GPU, the image size, and the launch arguments other than the memory
+    flags (``--xformers`` or ``--no-half`` change what fits). The arguments are kept as a
+    digest: they may hold a masked secret, and nothing else is needed of them."""
+    memory_flags = set(catalog.memory_group(ui)) if ui in catalog.CATALOG else set()
+    others = [a for a in (args or []) if a not in memory_flags]
+    gpu = gpu or {}
+    return {
+        'ui': ui, 'model': model,
+        'gpu': gpu.get('uuid') or gpu.get('name'),
+        'width': int(width), 'height': int(height),
+        'args_sha256': hashlib.sha256('\0'.join(others).encode('utf-8')).hexdigest(),
+    }
+
+
+def _loaded(memory):
+    """What an earlier run left, as a dict: given as read from its file (text) or already
+    parsed. A file that is not this JSON (cut short, edited by hand) counts as nothing
+    remembered, so the modes are tried again rather than the run failing."""
+    if isinstance(memory, (str, bytes)):
+        try:
+            memory = json.loads(memory)
+        except ValueError:
+            return None
+    if not isinstance(memory, dict) or memory.get('version') != MEMORY_VERSION:
+        return None
+    return memory
+
+
+def remembered_oom(memory, key, mode, free_mib, margin_mib=128):
+    """The free MiB at which an earlier run saw ``mode`` run out of memory under the same
+    conditions ``key``, when the GPU has no more free now than that plus ``margin_mib``
+    (trying again could only run out again); None otherwise (try it).
+
+    Free VRAM wobbles by a few MiB between readings, hence the margin. With the free VRAM
+    unknown (no GPU reading) nothing is remembered.
+    """
+    memory = _loaded(memory)
+    if memory is None or memory.get('conditions') != key:
+        return None
+    seen = (memory.get('out_of_memory') or {}).get(mode)
+    if seen is None or free_mib is None:
+        return None
+    if int(free_mib) <= int(seen) + int(margin_mib):
+        return int(seen)
+    return None
+
+
+def remembered_trial(mode, seen_free_mib) -> dict:
+    return {
+        'phase': 'autotune', 'mode': mode, 'ok': False, 'oom': True,
+        'error': 'out of memory in an earlier run with %d MiB free, and no more is free now: not tried again'
+                 % seen_free_mib,
+        'http_status': None, 'seconds_per_image': None, 'seconds_per_it': None,
+        'simulated': False, 'remembered': True,
+    }
+
+
+def memory(previous, key, trials, free_mib) -> dict:
+    """What this run leaves for the next one: the modes that ran out of memory and the
+    most free MiB they ran out with. Timings are not kept: the file changes only when
+    what fits changes, so a second run with the same results leaves it as it is."""
+    oom = {}
+    previous = _loaded(previous)
+    if previous is not None and previous.get('conditions') == key:
+        oom.update(previous.get('out_of_memory') or {})
+    for item in trials or []:
+        if item.get('oom') and not item.get('remembered') and free_mib is not None:
+            oom[item['mode']] = max(int(free_mib), int(oom.get(item['mode'], 0)))
+        elif item.get('ok'):
+            oom.pop(item['mode'], None)
+    return {'version': MEMORY_VERSION, 'conditions': key, 'out_of_memory': dict(sorted(oom.items()))}
+
+
+# The winner -----------------------------------------------------------------------------
+
+def choose(trials, modes) -> str | None:
+    """The fastest mode that completed: the lowest s/it among successful autotune trials,
+    a tie going to the mode earlier (faster) in ``modes``; None when none completed."""
+    order = {mode: position for position, mode in enumerate(modes or [])}
+    done = [t for t in trials or [] if t.get('phase') == 'autotune' and t.get('ok')]
+    if not done:
+        return None
+    best = min(done, key=lambda t: (t['seconds_per_it'], order.get(t['mode'], len(order))))
+    return best['mode']
+
+
+def comparison(before, after) -> dict | None:
+    """Before and after the change, and the speed-up (before's s/it over after's: 2.0 is
+    twice as fast). None unless both completed."""
+    if not (isinstance(before, dict) and isinstance(after, dict) and before.get('ok') and after.get('ok')):
+        return None
+    keep = ('mode', 'seconds_per_it', 'seconds_per_image', 'simulated')
+    speedup = before['seconds_per_it'] / after['seconds_per_it'] if after['seconds_per_it'] else None
+    return {
+        'before': {k: before.get(k) for k in keep},
+        'after': {k: after.get(k) for k in keep},
+        'speedup': None if speedup is None else round(speedup, 3),
+    }
+
+
+# The report -----------------------------------------------------------------------------
+
+def host_entry(record) -> dict:
+    """One host's part of benchmark.json from what the playbook recorded on it (None: it
+    recorded nothing, the host was unreachable)."""
+    if record is None:
+        record = {'failure': {'task': None, 'msg': 'nothing recorded: the host was unreachable'}}
+    if not isinstance(record, dict):
+        raise BenchmarkError('expected a mapping of what the benchmark recorded, got %s' % type(record).__name__)
+    trials = list(record.get('trials') or [])
+    failure = record.get('failure')
+    benchmarkable = bool(record.get('benchmarkable'))
+    if failure:
+        status = 'failed'
+    elif not benchmarkable:
+        status = 'not_benchmarkable'
+    else:
+        status = 'ok'
+    before = _last(trials, 'before')
+    # After the change: its own measurement, else the chosen mode's autotune trial (with
+    # the trials fastest first the UI runs on it already; it is not measured twice).
+    after = _last(trials, 'after') or _last([t for t in trials if t.get('ok') and t.get('mode') == record.get('chosen_mode')],
+                                            'autotune')
+    return {
+        'status': status,
+        'reason': record.get('reason'),
+        'failure': failure,
+        'ui': record.get('ui'),
+        'url': record.get('url'),
+        'gpu': record.get('gpu'),
+        'mode_before': record.get('mode_before'),
+        'trials': trials,
+        'chosen_mode': record.get('chosen_mode'),
+        'written_back': bool(record.get('written_back')),
+        'compare': comparison(before, after),
+        'simulated': any(t.get('simulated') for t in trials),
+    }
+
+
+def _last(trials, phase):
+    found = [t for t in trials if t.get('phase') == phase]
+    return found[-1] if found else None
+
+
+def build(fleet, request=None) -> dict:
+    """benchmark.json for ``{host: record}``, hosts in name order."""
+    if not isinstance(fleet, dict):
+        raise BenchmarkError('expected a mapping of host name to benchmark record, got %s' % type(fleet).__name__)
+    hosts = {host: host_entry(fleet[host]) for host in sorted(fleet)}
+    return {
+        'version': REPORT_VERSION,
+        'request': request or {},
+        'simulated': any(entry['simulated'] for entry in hosts.values()),
+        'hosts': hosts,
+        'failed': sorted(h for h, e in hosts.items() if e['status'] == 'failed'),
+        'not_benchmarkable': sorted(h for h, e in hosts.items() if e['status'] == 'not_benchmarkable'),
+    }
+
+
+def _seconds(value) -> str:
+    return '-' if value is None else '%.3f' % value
+
+
+def table_rows(report) -> list:
+    """One row per trial (host, phase, mode, s/it, s/image, result), hosts in order."""
+    rows = []
+    for host, entry in sorted((report or {}).get('hosts', {}).items()):
+        if entry['status'] != 'ok' and not entry['trials']:
+            why = entry.get('reason') or (entry.get('failure') or {}).get('msg')
+            rows.append((host, '-', '-', '-', '-', '%s: %s' % (entry['status'].replace('_', ' '), why)))
+            continue
+        for item in entry['trials']:
+            if item['ok']:
+                result = 'ok' + (' (simulated)' if item['simulated'] else '')
+                if item['phase'] == 'autotune' and item['mode'] == entry.get('chosen_mode'):
+                    result += ', chosen'
+            else:
+                result = item['error'] or 'failed'
+            rows.append((host, item['phase'], item['mode'], _seconds(item['seconds_per_it']),
+                         _seconds(item['seconds_per_image']), result))
+        if entry['compare']:
+            rows.append((host, 'speed-up', '%s -> %s' % (entry['compare']['before']['mode'],
+                                                         entry['compare']['after']['mode']),
+                         '-', '-', 'x%.2f' % entry['compare']['speedup']))
+    return rows
+
+
+HEADERS = ('HOST', 'PHASE', 'MODE', 'S/IT', 'S/IMAGE', 'RESULT')
+
+
+def table(report) -> list:
+    """The trials as plain-text lines, columns padded to fit."""
+    rows = [HEADERS] + table_rows(report)
+    widths = [max(len(str(row[col])) for row in rows) for col in range(len(HEADERS))]
+
+    def line(cells):
+        return '  '.join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    return [line(rows[0]), '  '.join('-' * w for w in widths)] + [line(row) for row in rows[1:]]
+
+
+def markdown(report) -> str:
+    """benchmark.md: the request, then one table of every trial."""
+    request = (report or {}).get('request') or {}
+    lines = ['# Web UI benchmark', '']
+    if request:
+        lines.append('One txt2img request: %s steps, %sx%s, seed %s, sampler %s.'
+                     % (request.get('steps'), request.get('width'), request.get('height'),
+                        request.get('seed'), request.get('sampler_name')))
+        lines.append('')
+    if report.get('simulated'):
+        lines += ['**Simulated**: some answers came from a stand-in web UI (no GPU, no image); '
+                  'their timings and out-of-memory errors are made up by it.', '']
+    lines += ['| ' + ' | '.join(HEADERS) + ' |', '|' + '---|' * len(HEADERS)]
+    for row in table_rows(report):
+        lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')
+    return '\n'.join(lines) + '\n'
