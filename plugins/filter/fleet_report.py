@@ -10,10 +10,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_report
 
 
-def fleet_report(fleet):
+def fleet_report(fleet, benchmark=None):
     """The fleet report (report.json) from ``{host: what site recorded}``."""
     try:
-        return _fleet_report.build(fleet)
+        return _fleet_report.build(fleet, benchmark)
     except _fleet_report.ReportError as exc:
         raise AnsibleFilterError('fleet_report: %s' % exc)
 

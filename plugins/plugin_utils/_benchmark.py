@@ -17,7 +17,7 @@ import hashlib
 import json
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 
 REPORT_VERSION = 1
 MEMORY_VERSION = 1

@@ -113,11 +113,17 @@ def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
     }
 
 
-def build(fleet: dict, desktop_units=DESKTOP_UNITS) -> dict:
-    """The report for ``{host: recorded facts}``, hosts in name order."""
+def build(fleet: dict, benchmark=None, desktop_units=DESKTOP_UNITS) -> dict:
+    """The report for ``{host: recorded facts}``, hosts in name order, with each host's
+    part of a benchmark.json (the benchmark playbook's) where one is given."""
     if not isinstance(fleet, dict):
         raise ReportError('expected a mapping of host name to recorded facts, got %s' % type(fleet).__name__)
+    if benchmark is not None and not isinstance(benchmark, dict):
+        raise ReportError('expected the benchmark report (a mapping), got %s' % type(benchmark).__name__)
+    measured = (benchmark or {}).get('hosts') or {}
     hosts = {host: host_entry(fleet[host], desktop_units) for host in sorted(fleet)}
+    for host, entry in hosts.items():
+        entry['benchmark'] = measured.get(host)
     return {
         'version': REPORT_VERSION,
         'hosts': hosts,
@@ -141,6 +147,21 @@ def _holder_text(snapshot: dict | None) -> str:
 
 def _cell(text) -> str:
     return str(text).replace('|', '\\|').replace('\n', ' ')
+
+
+def _bench_cells(bench: dict) -> list:
+    """Mode, s/it, s/image, before, speed-up, simulated: from one host's benchmark."""
+    if bench.get('status') != 'ok':
+        return [bench.get('status') or '-', '-', '-', bench.get('reason') or '-', '-', '-']
+    compare = bench.get('compare') or {}
+    chosen = bench.get('chosen_mode') or bench.get('mode_before')
+    ran = [t for t in bench.get('trials') or [] if t.get('ok') and t.get('mode') == chosen]
+    last = ran[-1] if ran else {}
+    before = compare.get('before') or {}
+    return [chosen or '-', '%s' % last.get('seconds_per_it', '-'), '%s' % last.get('seconds_per_image', '-'),
+            '%s at %s s/it' % (before['mode'], before.get('seconds_per_it')) if before.get('mode') else '-',
+            'x%s' % compare['speedup'] if compare.get('speedup') else '-',
+            'yes' if bench.get('simulated') else 'no']
 
 
 def markdown(report: dict) -> str:
@@ -171,6 +192,12 @@ def markdown(report: dict) -> str:
             lines.append('| %s | %s | %s | %s | %s | %s |' % (
                 _cell(host), _cell(webui.get('ui')), webui.get('gpu'), _cell(webui.get('memory_mode')),
                 _cell(webui.get('memory_reason')), _cell(webui.get('url'))))
+    benchmarked = [(host, entry['benchmark']) for host, entry in report['hosts'].items() if entry.get('benchmark')]
+    if benchmarked:
+        lines += ['', '## Benchmark', '', '| Host | Mode | s/it | s/image | Before | Speed-up | Simulated |',
+                  '|---|---|---:|---:|---|---:|---|']
+        for host, bench in benchmarked:
+            lines.append('| %s | %s |' % (_cell(host), ' | '.join(_cell(c) for c in _bench_cells(bench))))
     if report['failed']:
         lines += ['', '## Failed hosts', '']
         for host in report['failed']:
@@ -238,5 +265,10 @@ def html(report: dict) -> str:
                 _esc(webui.get('memory_reason')), _esc(webui.get('url'))))
         elif webui:
             out.append('<p>Web UI not configured: %s</p>' % _esc(webui.get('memory_reason')))
+        if entry.get('benchmark'):
+            mode, per_it, per_image, before, speedup, simulated = _bench_cells(entry['benchmark'])
+            out.append('<p>Benchmark%s: %s, %s s/it, %s s/image; before: %s; speed-up %s</p>' % (
+                ' (simulated)' if simulated == 'yes' else '', _esc(mode), _esc(per_it), _esc(per_image),
+                _esc(before), _esc(speedup)))
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

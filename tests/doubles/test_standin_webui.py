@@ -14,7 +14,7 @@ import os
 import pytest
 
 from fake_host import DESKTOP, FAKE_SMI, PROFILES, FakeHost
-from ansible_collections.vramfree.webui.plugins.module_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 SIMULATION = FAKE_SMI.parent / "standin-webui" / "modules" / "simulated_gpu.py"

@@ -126,3 +126,27 @@ def test_html_counts_the_web_uis_own_vram_apart():
     running = {"pid": 1500, "name": "python3", "type": "compute", "used_memory_mib": 2600, "unit": "webui.service"}
     page = fr.html(fr.build({"h": record(after={"gpus": [gpu(2601, 1429, [running])]})}))
     assert "After: 1429 MiB free of 4096 MiB (desktop 0, web UI 2600, other and driver 67 MiB)" in page
+
+
+BENCH = {"hosts": {"sd-970": {
+    "status": "ok", "mode_before": "lowvram", "chosen_mode": "none", "simulated": True,
+    "trials": [{"mode": "lowvram", "ok": True, "seconds_per_it": 2.73, "seconds_per_image": 54.6},
+               {"mode": "none", "ok": True, "seconds_per_it": 1.22, "seconds_per_image": 24.4}],
+    "compare": {"before": {"mode": "lowvram", "seconds_per_it": 2.73}, "after": {"mode": "none"}, "speedup": 2.238}},
+    "nas": {"status": "not_benchmarkable", "reason": "no --api"}}}
+
+
+def test_benchmark_figures_go_into_the_report_of_their_host():
+    report = fr.build({"sd-970": record(), "nas": record(), "other": record()}, BENCH)
+    assert report["hosts"]["sd-970"]["benchmark"] == BENCH["hosts"]["sd-970"]
+    assert report["hosts"]["other"]["benchmark"] is None
+    text = fr.markdown(report)
+    assert "| sd-970 | none | 1.22 | 24.4 | lowvram at 2.73 s/it | x2.238 | yes |" in text
+    assert "| nas | not_benchmarkable | - | - | no --api | - | - |" in text
+    assert "Benchmark (simulated): none, 1.22 s/it, 24.4 s/image; before: lowvram at 2.73 s/it; speed-up x2.238" \
+        in fr.html(report)
+
+
+def test_a_benchmark_that_is_not_a_report_is_refused():
+    with pytest.raises(fr.ReportError, match="benchmark report"):
+        fr.build({"h": record()}, ["x"])
