@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_markdown(report):
     try:
         return _benchmark.markdown(report)

@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_memory(previous, key, trials, free_mib):
     try:
         return _benchmark.memory(previous, key, trials, free_mib)

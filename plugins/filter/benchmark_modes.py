@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_modes(ui, model='sd15', modes=None):
     try:
         return _benchmark.modes_to_try(ui, model, modes)

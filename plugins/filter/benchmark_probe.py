@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_probe(status, url='', cmd_flags=None, ui='a1111'):
     try:
         return _benchmark.probe(status, url, cmd_flags, ui)

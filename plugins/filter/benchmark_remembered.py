@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_remembered(memory, key, mode, free_mib, margin_mib=128):
     try:
         seen = _benchmark.remembered_oom(memory, key, mode, free_mib, margin_mib)

@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_table(report):
     try:
         return _benchmark.table(report)

@@ -10,7 +10,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-
 def benchmark_trial(answer, mode, phase='current', steps=20, journal=None):
     try:
         if journal is not None:
