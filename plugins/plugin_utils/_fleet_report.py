@@ -67,6 +67,8 @@ def site_record(hostvars: dict) -> dict:
         'gpu_plan': get('vramfree_gpu_plan'),
         'desktop_stopped': get('vramfree_desktop_stopped'),
         'webui': get('webui_result'),
+        'proxy': get('proxy_result'),
+        'host': get('inventory_hostname'),
         'failure': get('vramfree_failure'),
     }
 
@@ -96,6 +98,19 @@ def site_records(hostvars, hosts) -> dict:
     return {host: site_record(_lookup(hostvars, host) or {}) for host in hosts}
 
 
+def access(host, webui, proxy) -> dict | None:
+    """How to reach a host's web UI from elsewhere: the proxy's URL, or the tunnel."""
+    if not isinstance(webui, dict) or not webui.get('configured'):
+        return None
+    if isinstance(proxy, dict) and proxy.get('url'):
+        return {'how': 'proxy', 'url': proxy['url'], 'allow': proxy.get('allow'), 'auth': bool(proxy.get('auth'))}
+    if not host:
+        return None
+    # playbook tunnel writes a "<host>-webui" entry into the laptop's ssh config.
+    return {'how': 'tunnel', 'command': 'ssh -N %s-webui' % host,
+            'url': 'http://localhost:<local port that tunnel.yml printed>/'}
+
+
 def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
     """One host's part of the report from what site recorded on it."""
     if not isinstance(facts, dict):
@@ -110,6 +125,7 @@ def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
         'gpus': _gpus(facts.get('before'), facts.get('after'), desktop_units),
         'desktop': {'stopped': bool(facts.get('desktop_stopped')), 'reason': plan.get('reason')},
         'webui': webui if isinstance(webui, dict) else None,
+        'access': access(facts.get('host'), webui, facts.get('proxy')),
     }
 
 
@@ -149,6 +165,15 @@ def _cell(text) -> str:
     return str(text).replace('|', '\\|').replace('\n', ' ')
 
 
+def _access_text(reach) -> str:
+    if not reach:
+        return '-'
+    if reach['how'] == 'proxy':
+        return '%s (for %s%s)' % (reach['url'], reach['allow'] if isinstance(reach['allow'], str)
+                                  else ', '.join(reach['allow'] or []), ', with a password' if reach['auth'] else '')
+    return '`%s`, then %s' % (reach['command'], reach['url'])
+
+
 def _bench_cells(bench: dict) -> list:
     """Mode, s/it, s/image, before, speed-up, simulated: from one host's benchmark."""
     if bench.get('status') != 'ok':
@@ -180,18 +205,19 @@ def markdown(report: dict) -> str:
                 _cell(host), gpu['index'], _cell(gpu['name'] or 'unknown'), _mib(gpu['total_mib']),
                 _mib(before.get('used_mib')), _mib(after.get('used_mib')), _mib(after.get('free_mib')),
                 _cell(_holder_text(gpu['before'])), _cell(_holder_text(gpu['after']))))
-    lines += ['', '## Web UIs', '', '| Host | UI | GPU | Memory mode | Why | URL on the host |', '|---|---|---|---|---|---|']
+    lines += ['', '## Web UIs', '',
+              '| Host | UI | GPU | Memory mode | Why | URL on the host | From elsewhere |', '|---|---|---|---|---|---|---|']
     for host, entry in report['hosts'].items():
         webui = entry['webui']
         if not webui:
-            lines.append('| %s | - | - | not run | - | - |' % _cell(host))
+            lines.append('| %s | - | - | not run | - | - | - |' % _cell(host))
         elif not webui.get('configured'):
-            lines.append('| %s | %s | - | not configured | %s | - |' % (
+            lines.append('| %s | %s | - | not configured | %s | - | - |' % (
                 _cell(host), _cell(webui.get('ui')), _cell(webui.get('memory_reason') or 'no GPU')))
         else:
-            lines.append('| %s | %s | %s | %s | %s | %s |' % (
+            lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
                 _cell(host), _cell(webui.get('ui')), webui.get('gpu'), _cell(webui.get('memory_mode')),
-                _cell(webui.get('memory_reason')), _cell(webui.get('url'))))
+                _cell(webui.get('memory_reason')), _cell(webui.get('url')), _cell(_access_text(entry.get('access')))))
     benchmarked = [(host, entry['benchmark']) for host, entry in report['hosts'].items() if entry.get('benchmark')]
     if benchmarked:
         lines += ['', '## Benchmark', '', '| Host | Mode | s/it | s/image | Before | Speed-up | Simulated |',
@@ -260,9 +286,11 @@ def html(report: dict) -> str:
             out.append('</div>')
         webui = entry['webui']
         if webui and webui.get('configured'):
-            out.append('<p>Web UI: %s on GPU %s, memory mode <b>%s</b> (%s). On the host: <code>%s</code></p>' % (
-                _esc(webui.get('ui')), _esc(webui.get('gpu')), _esc(webui.get('memory_mode')),
-                _esc(webui.get('memory_reason')), _esc(webui.get('url'))))
+            out.append('<p>Web UI: %s on GPU %s, memory mode <b>%s</b> (%s). On the host: <code>%s</code>. '
+                       'From elsewhere: %s</p>' % (
+                           _esc(webui.get('ui')), _esc(webui.get('gpu')), _esc(webui.get('memory_mode')),
+                           _esc(webui.get('memory_reason')), _esc(webui.get('url')),
+                           _esc(_access_text(entry.get('access')).replace('`', ''))))
         elif webui:
             out.append('<p>Web UI not configured: %s</p>' % _esc(webui.get('memory_reason')))
         if entry.get('benchmark'):

@@ -67,14 +67,14 @@ def test_failed_and_unmeasured_hosts():
     text = fr.markdown(report)
     assert "- **broken**: does not answer (task: Wait for the web UI to answer)" in text
     assert "| nas | no GPU found | - | - | - | - | - | - |" in text
-    assert "| broken | - | - | not run | - | - |" in text
+    assert "| broken | - | - | not run | - | - | - |" in text
 
 
 def test_markdown_rows_and_escaping():
     text = fr.markdown(fr.build({"sd|970": record()}))
     assert ("| sd\\|970 | 0: NVIDIA GeForce GTX 970 | 4096 MiB | 701 MiB | 1 MiB | 4029 MiB "
             "| Xorg 431 MiB, gnome-shell 229 MiB | none |") in text
-    assert "| sd\\|970 | a1111 | 0 | none | 4029 MiB free | http://127.0.0.1:7860/ |" in text
+    assert "| sd\\|970 | a1111 | 0 | none | 4029 MiB free | http://127.0.0.1:7860/ | - |" in text
     assert "Failed hosts" not in text
 
 
@@ -89,9 +89,9 @@ def test_site_records_pick_what_site_set_and_tolerate_the_rest():
                 "down": {"inventory_hostname": "down"}}
     assert fr.site_records(hostvars, ["h", "down"]) == {
         "h": {"before": {"gpus": []}, "after": {"gpus": [1]}, "gpu_plan": None,
-              "desktop_stopped": None, "webui": WEBUI, "failure": None},
+              "desktop_stopped": None, "webui": WEBUI, "proxy": None, "host": "h", "failure": None},
         "down": {"before": None, "after": None, "gpu_plan": None, "desktop_stopped": None, "webui": None,
-                 "failure": None}}
+                 "proxy": None, "host": "down", "failure": None}}
 
 
 def test_by_host_goes_down_keys_and_fills_gaps():
@@ -150,3 +150,17 @@ def test_benchmark_figures_go_into_the_report_of_their_host():
 def test_a_benchmark_that_is_not_a_report_is_refused():
     with pytest.raises(fr.ReportError, match="benchmark report"):
         fr.build({"h": record()}, ["x"])
+
+
+def test_how_to_reach_each_web_ui_from_elsewhere():
+    proxied = record(host="sd-970", proxy={"kind": "nginx", "url": "https://10.0.0.5:7861/",
+                                           "allow": ["10.0.0.0/24"], "auth": True})
+    tunneled = record(host="sd-1060", proxy={"kind": "none", "url": None})
+    report = fr.build({"sd-970": proxied, "sd-1060": tunneled, "nas": record(host="nas", webui=None)})
+    assert report["hosts"]["sd-970"]["access"] == {
+        "how": "proxy", "url": "https://10.0.0.5:7861/", "allow": ["10.0.0.0/24"], "auth": True}
+    assert report["hosts"]["sd-1060"]["access"]["command"] == "ssh -N sd-1060-webui"
+    assert report["hosts"]["nas"]["access"] is None
+    text = fr.markdown(report)
+    assert "| https://10.0.0.5:7861/ (for 10.0.0.0/24, with a password) |" in text
+    assert "`ssh -N sd-1060-webui`, then http://localhost:" in text
