@@ -1,5 +1,5 @@
 # Entry points for users and CI. Everything runs as root on a Debian 12/13 machine.
-.PHONY: test demo demo-clean bench unit sanity lint molecule build
+.PHONY: test demo demo-clean bench bench-fleet unit sanity lint molecule build
 
 # All tests: deps, Docker, images, unit, sanity, lint, every molecule scenario.
 test:
@@ -14,6 +14,11 @@ demo-clean:
 
 bench:
 	bash scripts/bench.sh
+
+# site on 1, 4 and 8 local test hosts under Ansible's defaults, the shipped ansible.cfg
+# and Mitogen: a table, and build/bench-fleet.json (docs/fast-runs.md).
+bench-fleet:
+	bash scripts/bench-fleet.sh
 
 unit:
 	VRAMFREE_STEPS="deps unit" bash scripts/test.sh

@@ -1,0 +1,83 @@
+"""site under Mitogen's mitogen_linear strategy: the same outcomes as under Ansible's
+own strategy (desktop stopped, web UI running, fleet report), idempotent, and proof
+that the modules really ran inside Mitogen on the hosts, not under a silent fallback."""
+
+import json
+import os
+import pathlib
+import re
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
+from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E402  pylint: disable=wrong-import-position
+
+HOSTS = {
+    "vramfree-mitogen-bookworm": dict(
+        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, ui="a1111", mode="none", port=7860),
+    "vramfree-mitogen-trixie": dict(
+        gpu="NVIDIA GeForce GTX 1060 6GB", before_used=853, after_used=2, ui="comfyui", mode="normalvram", port=8188),
+}
+
+
+def expect(host):
+    return HOSTS[host.backend.get_hostname()]
+
+
+def report():
+    path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report", "report.json")
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_the_scenario_has_exactly_the_expected_hosts():
+    assert inventory_hosts() == set(HOSTS)
+
+
+def test_the_scenario_config_asks_for_mitogen_linear():
+    cfg = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg").read_text(encoding="utf-8")
+    assert re.search(r"^strategy = mitogen_linear$", cfg, re.M), cfg
+    plugins = re.search(r"^strategy_plugins = (.*)$", cfg, re.M).group(1)
+    assert (pathlib.Path(plugins) / "mitogen_linear.py").is_file(), plugins
+
+
+def test_modules_ran_inside_mitogen_on_both_runs(host):
+    # One line per real run (converge, idempotence); the check step skips the recording.
+    parents = host.file("/var/tmp/vramfree-module-parents").content_string.splitlines()
+    assert len(parents) == 2, parents
+    for parent in parents:
+        assert re.fullmatch(r"/usr/bin/python3\.\d+\(mitogen:\S+\) ?", parent), parent
+
+
+def test_the_report_shows_each_desktop_stopped_and_its_vram_freed():
+    data = report()
+    assert data["failed"] == []
+    assert set(data["hosts"]) == set(HOSTS)
+    for name, want in HOSTS.items():
+        entry = data["hosts"][name]
+        assert entry["status"] == "ok"
+        assert entry["desktop"]["stopped"] is True
+        (gpu,) = entry["gpus"]
+        assert gpu["name"] == want["gpu"]
+        # The re-run's report: the desktop is gone and the web UI is the only holder.
+        assert [h["unit"] for h in gpu["before"]["holders"]] == ["webui.service"]
+        assert (entry["webui"]["configured"], entry["webui"]["ui"], entry["webui"]["memory_mode"]) == \
+            (True, want["ui"], want["mode"])
+
+
+def test_the_desktop_is_stopped(host):
+    assert host.service("display-manager.service").is_running is False
+    assert host.run("pgrep -x Xorg").rc == 1
+
+
+def test_the_web_ui_runs_on_loopback(host):
+    want = expect(host)
+    assert host.service("webui.service").is_running
+    listening = host.check_output("ss -Hltn 'sport = :%s'", str(want["port"]))
+    assert "127.0.0.1:%d" % want["port"] in listening
+
+
+def test_y_check_mode_on_the_converged_hosts_changes_nothing():
+    # Through the scenario's ansible.cfg, so under mitogen_linear as well.
+    recap = converge_in_check_mode()
+    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == \
+        {host: (0, 0) for host in HOSTS}

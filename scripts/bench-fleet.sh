@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make bench-fleet: site on fleets of 1, 4 and 8 local test hosts, first run and re-run,
+# under Ansible's defaults, the shipped ansible.cfg and Mitogen. Prints a table and
+# writes build/bench-fleet.json; not part of the tests (it judges nothing). About 15
+# minutes on a 2-core machine. Options go to tests/bench/bench_fleet.py (--sizes, --configs).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+bash scripts/deps.sh
+bash scripts/docker-up.sh
+bash scripts/build-images.sh
+# site by its FQCN from this checkout, not from a copy installed elsewhere.
+ANSIBLE_COLLECTIONS_PATH=$(collections_path)
+export ANSIBLE_COLLECTIONS_PATH
+step "fleet benchmark: site under Ansible's defaults, the shipped ansible.cfg and Mitogen"
+exec python tests/bench/bench_fleet.py "$@"

@@ -1,0 +1,257 @@
+#!/usr/bin/env python
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fleet benchmark of the site playbook (make bench-fleet): Ansible's defaults, the
+shipped ansible.cfg and Mitogen, side by side in one run.
+
+For each fleet size and each configuration, fresh test hosts (the molecule harness's
+own create and prepare playbooks: systemd containers reached over SSH, a simulated
+GTX 1060 whose desktop holds VRAM, the stand-in ComfyUI) get site twice: a first run,
+then the idempotent re-run. Each run's wall time (time.monotonic), the controller's CPU
+time (getrusage of the finished ansible-playbook and everything it waited for: forks,
+ssh clients, Mitogen's processes; not the ControlPersist masters, which outlive it) and
+the changed count of the recap are recorded. Prints a Markdown table and writes the
+figures as JSON. A benchmark: it prints figures and never judges them.
+
+Run through scripts/bench-fleet.sh, which installs what it needs first:
+  bash scripts/bench-fleet.sh [--sizes 1,4,8] [--configs defaults,tuned,mitogen]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WORK = ROOT / "build" / "bench-fleet"
+CONFIGS = {
+    "defaults": "Ansible's defaults",
+    "tuned": "shipped ansible.cfg",
+    "mitogen": "ansible.cfg + Mitogen",
+}
+# Cheap hosts: the fake desktop (no xdm) and the stand-in ComfyUI, which needs no Gradio.
+HOST_VARS = {
+    # Fresh throwaway containers with new host keys on each run. Mitogen checks host keys
+    # itself and ignores ssh's StrictHostKeyChecking option, so say it as a variable.
+    "ansible_host_key_checking": False,
+    "vramfree_test_gpu_profile": "gtx1060-comfyui",
+    "vramfree_test_webui": "comfyui",
+    "webui_ui": "comfyui",
+    "webui_port": 8188,
+    "webui_comfyui_python": "/usr/bin/python3",
+}
+
+
+def host_name(config: str, size: int, index: int) -> str:
+    return "vramfree-fleetbench-%s-%d-%d" % (config, size, index)
+
+
+def mitogen_strategy_dir() -> str:
+    import ansible_mitogen  # pylint: disable=import-outside-toplevel
+    return os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy")
+
+
+def run_env(config: str) -> dict:
+    """The environment of an ansible-playbook run under one configuration."""
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    for key in ("ANSIBLE_STRATEGY", "ANSIBLE_STRATEGY_PLUGINS", "ANSIBLE_PIPELINING", "ANSIBLE_SSH_ARGS"):
+        env.pop(key, None)
+    if config == "defaults":
+        empty = WORK / "defaults.cfg"
+        empty.write_text("# Ansible's defaults: no settings.\n", encoding="utf-8")
+        env["ANSIBLE_CONFIG"] = str(empty)
+    else:
+        env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    if config == "mitogen":
+        env["ANSIBLE_STRATEGY_PLUGINS"] = mitogen_strategy_dir()
+        env["ANSIBLE_STRATEGY"] = "mitogen_linear"
+    return env
+
+
+def playbook(args: list, env: dict, log: pathlib.Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run(["ansible-playbook"] + args, env=env, check=False, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log.write_text(proc.stdout, encoding="utf-8")
+    return proc
+
+
+def harness_vars(platforms: list) -> pathlib.Path:
+    """What molecule hands its create/destroy playbooks, for these platforms."""
+    # No hosts in the inventory: the plays run on Ansible's implicit localhost, with the
+    # controller's own Python, as under molecule.
+    (WORK / "no-hosts.yml").write_text("all: {}\n", encoding="utf-8")
+    path = WORK / "harness-vars.json"
+    path.write_text(json.dumps({
+        "molecule_yml": {"platforms": platforms},
+        "molecule_ephemeral_directory": str(WORK),
+        "molecule_instance_config": str(WORK / "instance_config.yml"),
+        "molecule_scenario_name": "bench-fleet",
+    }), encoding="utf-8")
+    return path
+
+
+def setup_hosts(platforms: list, groups: dict) -> pathlib.Path:
+    """Create and prepare the hosts with the harness's playbooks; return the inventory."""
+    env = run_env("tuned")
+    env["MOLECULE_PROJECT_DIRECTORY"] = str(ROOT)
+    variables = harness_vars(platforms)
+    proc = playbook([str(ROOT / "molecule/shared/create.yml"), "-i", str(WORK / "no-hosts.yml"), "-e", "@%s" % variables],
+                    env, WORK / "logs" / "create.log")
+    if proc.returncode:
+        raise SystemExit("creating the hosts failed: %s\n%s" % (WORK / "logs" / "create.log", proc.stdout[-3000:]))
+    import yaml  # pylint: disable=import-outside-toplevel
+    instances = yaml.safe_load((WORK / "instance_config.yml").read_text(encoding="utf-8"))
+    hosts = {}
+    for inst in instances:
+        hosts[inst["instance"]] = dict(HOST_VARS, ansible_host=inst["address"], ansible_user=inst["user"],
+                                       ansible_ssh_private_key_file=inst["identity_file"],
+                                       ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
+    children = {name: {"hosts": {h: None for h in members}} for name, members in groups.items()}
+    inventory = {"all": {"hosts": hosts, "children": children}}
+    path = WORK / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory, sort_keys=True), encoding="utf-8")
+    # molecule/webui/prepare.yml: the desktop GPU box, then the stand-in web UI.
+    proc = playbook([str(ROOT / "molecule/webui/prepare.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
+                    env, WORK / "logs" / "prepare.log")
+    if proc.returncode:
+        raise SystemExit("preparing the hosts failed: %s\n%s" % (WORK / "logs" / "prepare.log", proc.stdout[-3000:]))
+    return path
+
+
+def recap(output: str) -> dict:
+    totals = {"ok": 0, "changed": 0, "failed": 0, "unreachable": 0}
+    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            counts = dict(re.findall(r"(\w+)=(\d+)", match.group(2)))
+            for key in totals:
+                totals[key] += int(counts.get(key, 0))
+    return totals
+
+
+def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> dict:
+    env = run_env(config)
+    before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    # One report folder per fleet, so that the re-run finds it made, as a user's would be.
+    proc = playbook(["vramfree.webui.site", "-i", str(inventory), "-e", "vramfree_hosts=%s" % group,
+                     "-e", "vramfree_report_dir=%s" % (WORK / "report" / group)], env, WORK / "logs" / (label + ".log"))
+    wall = time.monotonic() - start
+    after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
+    return dict(recap(proc.stdout), rc=proc.returncode, wall_s=round(wall, 1), cpu_s=round(cpu, 1))
+
+
+def markdown(results: list, sizes: list, configs: list) -> str:
+    head = ["Hosts", "Run"]
+    for config in configs:
+        head += ["%s: wall s" % CONFIGS[config], "CPU s", "changed"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for size in sizes:
+        for run in ("first", "re-run"):
+            row = [str(size), run]
+            for config in configs:
+                found = [r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, run)]
+                if not found:
+                    row += ["-", "-", "-"]
+                    continue
+                res = found[0]
+                failed = "" if res["rc"] == 0 else " (failed)"
+                row += ["%.1f%s" % (res["wall_s"], failed), "%.1f" % res["cpu_s"], str(res["changed"])]
+            lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def versions() -> dict:
+    out = {}
+    for dist in ("ansible-core", "mitogen"):
+        try:
+            from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+            out[dist] = version(dist)
+        except Exception:  # pylint: disable=broad-exception-caught
+            out[dist] = None
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--sizes", default="1,4,8", help="fleet sizes (default 1,4,8)")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="among %s" % ", ".join(CONFIGS))
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench-fleet.json"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    configs = args.configs.split(",")
+    unknown = set(configs) - set(CONFIGS)
+    if unknown:
+        parser.error("unknown configs: %s" % ", ".join(sorted(unknown)))
+    if "mitogen" in configs:
+        mitogen_strategy_dir()  # fails here, before any host exists, without mitogen
+
+    (WORK / "logs").mkdir(parents=True, exist_ok=True)
+    # Fresh hosts for every (configuration, size): a first run is a first run for each.
+    groups = {"fleetbench_%s_%d" % (c, n): [host_name(c, n, i) for i in range(n)] for c in configs for n in sizes}
+    platforms = [{"name": h, "image": "vramfree-systemd:trixie"} for members in groups.values() for h in members]
+    load_before = os.getloadavg()
+    print("Creating and preparing %d hosts (the molecule harness's playbooks)..." % len(platforms), flush=True)
+    results = []
+    try:
+        inventory = setup_hosts(platforms, groups)
+        load_start = os.getloadavg()
+        for size in sizes:
+            for config in configs:
+                group = "fleetbench_%s_%d" % (config, size)
+                for run in ("first", "re-run"):
+                    label = "%s-%d-%s" % (config, size, run)
+                    res = dict(timed_site(config, group, inventory, label), config=config, hosts=size, run=run)
+                    results.append(res)
+                    print("  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d%s" % (
+                        config, size, run, res["wall_s"], res["cpu_s"], res["changed"],
+                        "" if res["rc"] == 0 else "  FAILED (log: %s)" % (WORK / "logs" / (label + ".log"))),
+                        flush=True)
+        load_end = os.getloadavg()
+    finally:
+        playbook([str(ROOT / "molecule/shared/destroy.yml"), "-i", str(WORK / "no-hosts.yml"), "-e", "@%s" % harness_vars(platforms)],
+                 run_env("tuned"), WORK / "logs" / "destroy.log")
+
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_average": {"before_setup": load_before, "before_runs": load_start, "after_runs": load_end},
+        "versions": versions(),
+        "configs": {c: CONFIGS[c] for c in configs},
+        "results": results,
+    }
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print()
+    print("site on %s hosts; %s; %d CPUs; load average %.1f before the runs, %.1f after" % (
+        "/".join(map(str, sizes)), report["date"], report["machine"]["cpus"], load_start[0], load_end[0]))
+    print(markdown(results, sizes, configs))
+    print("\nJSON: %s" % out)
+    return 0 if all(r["rc"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
