@@ -33,8 +33,11 @@ def on(*names):
 
 @pytest.fixture
 def box(request, pytestconfig):
-    return testinfra.get_host("ansible://" + request.param, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"],
-                              sudo=bool(pytestconfig.getoption("sudo", False)))
+    return testinfra.get_host(
+        "ansible://" + request.param,
+        ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"],
+        sudo=bool(pytestconfig.getoption("sudo", False)),
+    )
 
 
 def ansible_playbook(playbook, *args) -> subprocess.CompletedProcess:
@@ -44,7 +47,13 @@ def ansible_playbook(playbook, *args) -> subprocess.CompletedProcess:
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     return subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook)] + list(args),
-        env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+        env=env,
+        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
 
 
 def converge_in_check_mode(*args) -> dict:
@@ -70,8 +79,13 @@ def reboot(container: str):
     state = ""
     for _attempt in range(60):
         # Right after the start the system bus may not answer yet.
-        proc = subprocess.run(["docker", "exec", container, "systemctl", "is-system-running", "--wait"],
-                              check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(
+            ["docker", "exec", container, "systemctl", "is-system-running", "--wait"],
+            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         state = proc.stdout.strip()
         if state in ("running", "degraded"):
             return testinfra.get_host("docker://" + container)

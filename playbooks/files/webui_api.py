@@ -41,14 +41,24 @@ def request(url, auth='', payload=None, timeout=60.0):
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
     except (OSError, ValueError) as exc:
-        return {'status': -1, 'elapsed_s': time.monotonic() - started, 'body': None, 'text': None,
-                'error': str(getattr(exc, 'reason', exc))}
+        return {
+            'status': -1,
+            'elapsed_s': time.monotonic() - started,
+            'body': None,
+            'text': None,
+            'error': str(getattr(exc, 'reason', exc)),
+        }
     elapsed = time.monotonic() - started
     try:
         body = json.loads(raw.decode('utf-8'))
     except ValueError:
-        return {'status': status, 'elapsed_s': elapsed, 'body': None,
-                'text': raw[:2000].decode('utf-8', 'replace'), 'error': None}
+        return {
+            'status': status,
+            'elapsed_s': elapsed,
+            'body': None,
+            'text': raw[:2000].decode('utf-8', 'replace'),
+            'error': None,
+        }
     if isinstance(body, dict) and isinstance(body.get('images'), list):
         # A 512x512 PNG is ~400 KB of base64: the benchmark needs only how many there are.
         body['images'] = len(body['images'])
@@ -59,8 +69,13 @@ def restarted(unit):
     """Whether systemd had to restart the unit (the web UI exited) or gave up on it."""
     if not unit:
         return False
-    show = subprocess.run(['systemctl', 'show', unit, '--property=NRestarts,ActiveState'],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False)
+    show = subprocess.run(
+        ['systemctl', 'show', unit, '--property=NRestarts,ActiveState'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        check=False,
+    )
     props = dict(line.split('=', 1) for line in show.stdout.splitlines() if '=' in line)
     return props.get('NRestarts', '0') not in ('', '0') or props.get('ActiveState') == 'failed'
 

@@ -18,6 +18,5 @@ def benchmark_choice(trials, modes):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_choice': benchmark_choice}

@@ -18,6 +18,5 @@ def benchmark_conditions(ui, model, gpu, width, height, args):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_conditions': benchmark_conditions}

@@ -18,6 +18,5 @@ def benchmark_markdown(report):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_markdown': benchmark_markdown}

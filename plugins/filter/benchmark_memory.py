@@ -18,6 +18,5 @@ def benchmark_memory(previous, key, trials, free_mib):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_memory': benchmark_memory}

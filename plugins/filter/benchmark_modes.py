@@ -18,6 +18,5 @@ def benchmark_modes(ui, model='sd15', modes=None):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_modes': benchmark_modes}

@@ -18,6 +18,5 @@ def benchmark_probe(status, url='', cmd_flags=None, ui='a1111'):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_probe': benchmark_probe}

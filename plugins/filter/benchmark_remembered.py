@@ -19,6 +19,5 @@ def benchmark_remembered(memory, key, mode, free_mib, margin_mib=128):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_remembered': benchmark_remembered}

@@ -18,6 +18,5 @@ def benchmark_report(fleet, request=None):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_report': benchmark_report}

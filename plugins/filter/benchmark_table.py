@@ -18,6 +18,5 @@ def benchmark_table(report):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_table': benchmark_table}

@@ -20,6 +20,5 @@ def benchmark_trial(answer, mode, phase='current', steps=20, journal=None):
 
 
 class FilterModule:
-
     def filters(self):
         return {'benchmark_trial': benchmark_trial}

@@ -15,10 +15,9 @@ def by_host(hostvars, hosts, key):
     try:
         return _fleet_report.by_host(hostvars, hosts, key)
     except _fleet_report.ReportError as exc:
-        raise AnsibleFilterError('by_host: %s' % exc)
+        raise AnsibleFilterError('by_host: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'by_host': by_host}

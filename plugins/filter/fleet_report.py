@@ -15,10 +15,9 @@ def fleet_report(fleet, benchmark=None):
     try:
         return _fleet_report.build(fleet, benchmark)
     except _fleet_report.ReportError as exc:
-        raise AnsibleFilterError('fleet_report: %s' % exc)
+        raise AnsibleFilterError('fleet_report: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'fleet_report': fleet_report}

@@ -15,10 +15,9 @@ def fleet_report_html(report):
     try:
         return _fleet_report.html(report)
     except _fleet_report.ReportError as exc:
-        raise AnsibleFilterError('fleet_report_html: %s' % exc)
+        raise AnsibleFilterError('fleet_report_html: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'fleet_report_html': fleet_report_html}

@@ -15,10 +15,9 @@ def fleet_report_markdown(report):
     try:
         return _fleet_report.markdown(report)
     except _fleet_report.ReportError as exc:
-        raise AnsibleFilterError('fleet_report_markdown: %s' % exc)
+        raise AnsibleFilterError('fleet_report_markdown: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'fleet_report_markdown': fleet_report_markdown}

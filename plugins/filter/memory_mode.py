@@ -15,10 +15,9 @@ def memory_mode(gpu_vram, ui='a1111', model='sd15', gpu=0, thresholds=None):
     try:
         return _memory_mode.memory_mode(gpu_vram, ui=ui, model=model, gpu=gpu, thresholds=thresholds)
     except _memory_mode.MemoryModeError as exc:
-        raise AnsibleFilterError('memory_mode: %s' % exc)
+        raise AnsibleFilterError('memory_mode: %s' % exc) from exc
 
 
-class FilterModule(object):
-
+class FilterModule:
     def filters(self):
         return {'memory_mode': memory_mode}

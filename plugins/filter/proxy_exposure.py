@@ -15,10 +15,9 @@ def proxy_exposure(allow, auth_users=None, allow_public=False, kind='socat', por
     try:
         return _proxy.exposure(allow, auth_users, allow_public, kind, port, tls)
     except _proxy.ExposureError as exc:
-        raise AnsibleFilterError('proxy_exposure: %s' % exc)
+        raise AnsibleFilterError('proxy_exposure: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'proxy_exposure': proxy_exposure}

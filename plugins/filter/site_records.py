@@ -15,10 +15,9 @@ def site_records(hostvars, hosts):
     try:
         return _fleet_report.site_records(hostvars, hosts)
     except _fleet_report.ReportError as exc:
-        raise AnsibleFilterError('site_records: %s' % exc)
+        raise AnsibleFilterError('site_records: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'site_records': site_records}

@@ -15,7 +15,7 @@ def tunnel_plan(hosts, first_port=7860):
     try:
         return _tunnel.tunnel_plan(hosts, first_port)
     except _tunnel.TunnelError as exc:
-        raise AnsibleFilterError('tunnel_plan: %s' % exc)
+        raise AnsibleFilterError('tunnel_plan: %s' % exc) from exc
 
 
 def tunnel_host_entry(hostvars):
@@ -23,10 +23,9 @@ def tunnel_host_entry(hostvars):
     try:
         return _tunnel.host_entry(hostvars)
     except AttributeError:
-        raise AnsibleFilterError('tunnel_host_entry: expected the variables of one host (hostvars[name])')
+        raise AnsibleFilterError('tunnel_host_entry: expected the variables of one host (hostvars[name])') from None
 
 
 class FilterModule:
-
     def filters(self):
         return {'tunnel_plan': tunnel_plan, 'tunnel_host_entry': tunnel_host_entry}

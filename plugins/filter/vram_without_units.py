@@ -15,10 +15,9 @@ def vram_without_units(gpu_vram, units):
     try:
         return _webui_plan.without_units(gpu_vram, units)
     except _webui_plan.PlanError as exc:
-        raise AnsibleFilterError('vram_without_units: %s' % exc)
+        raise AnsibleFilterError('vram_without_units: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'vram_without_units': vram_without_units}

@@ -15,10 +15,9 @@ def webui_gpu_plan(gpu_vram, gpu='auto'):
     try:
         return _webui_plan.gpu_plan(gpu_vram, gpu)
     except _webui_plan.PlanError as exc:
-        raise AnsibleFilterError('webui_gpu_plan: %s' % exc)
+        raise AnsibleFilterError('webui_gpu_plan: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'webui_gpu_plan': webui_gpu_plan}

@@ -15,10 +15,9 @@ def webui_launch_flags(flags=None, ui='a1111', listen='127.0.0.1', port=7860):
     try:
         return _webui_plan.launch_flags(ui=ui, listen=listen, port=port, flags=flags)
     except _webui_plan.PlanError as exc:
-        raise AnsibleFilterError('webui_launch_flags: %s' % exc)
+        raise AnsibleFilterError('webui_launch_flags: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'webui_launch_flags': webui_launch_flags}

@@ -15,10 +15,9 @@ def webui_table(fleet):
     try:
         return _webui_report.webui_table(fleet)
     except TypeError as exc:
-        raise AnsibleFilterError('webui_table: %s' % exc)
+        raise AnsibleFilterError('webui_table: %s' % exc) from exc
 
 
 class FilterModule:
-
     def filters(self):
         return {'webui_table': webui_table}

@@ -31,8 +31,9 @@ def run(argv, timeout: float, env_update=None) -> tuple:
     """
     env = dict(os.environ)
     env.update(env_update or {})
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -43,7 +44,7 @@ def run(argv, timeout: float, env_update=None) -> tuple:
             # A child that left the group still holds the pipes: stop waiting for it.
             proc.kill()
             proc.wait()
-        raise CommandTimeout("%s did not finish within %g s and was killed" % (describe(argv), timeout))
+        raise CommandTimeout("%s did not finish within %g s and was killed" % (describe(argv), timeout)) from None
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 

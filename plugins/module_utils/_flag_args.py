@@ -18,7 +18,7 @@ from ansible_collections.vramfree.webui.plugins.module_utils._secrets import is_
 from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import Word, is_flag, split_words
 
 
-class Occurrence(object):
+class Occurrence:
     """One flag with its values, or a stray word; ``entries`` say how to write it.
 
     An entry is (original word index or None, raw text or None): None raw keeps the

@@ -31,96 +31,251 @@ APPEND = 'append'
 # A1111 (modules/cmd_args.py, v1.10): the flags that take values. Every other A1111 flag
 # is a switch.
 _A1111_VALUES = {
-    '--tests': ONE, '--data-dir': ONE, '--models-dir': ONE, '--config': ONE,
-    '--ckpt': ONE, '--ckpt-dir': ONE, '--vae-dir': ONE, '--gfpgan-dir': ONE,
-    '--gfpgan-model': ONE, '--max-batch-count': ONE, '--embeddings-dir': ONE,
-    '--textual-inversion-templates-dir': ONE, '--hypernetwork-dir': ONE,
-    '--localizations-dir': ONE, '--precision': ONE, '--ngrok': ONE,
-    '--ngrok-region': ONE, '--ngrok-options': ONE, '--codeformer-models-path': ONE,
-    '--gfpgan-models-path': ONE, '--esrgan-models-path': ONE,
-    '--bsrgan-models-path': ONE, '--realesrgan-models-path': ONE,
-    '--dat-models-path': ONE, '--clip-models-path': ONE,
-    '--sub-quad-q-chunk-size': ONE, '--sub-quad-kv-chunk-size': ONE,
-    '--sub-quad-chunk-threshold': ONE, '--use-cpu': MANY, '--port': ONE,
-    '--ui-config-file': ONE, '--ui-settings-file': ONE, '--gradio-auth': ONE,
-    '--gradio-auth-path': ONE, '--gradio-img2img-tool': ONE,
-    '--gradio-inpaint-tool': ONE, '--gradio-allowed-path': APPEND,
-    '--styles-file': APPEND, '--theme': ONE, '--vae-path': ONE, '--api-auth': ONE,
-    '--device-id': ONE, '--cors-allow-origins': ONE, '--cors-allow-origins-regex': ONE,
-    '--tls-keyfile': ONE, '--tls-certfile': ONE, '--server-name': ONE,
-    '--subpath': ONE, '--loglevel': ONE, '--timeout-keep-alive': ONE,
+    '--tests': ONE,
+    '--data-dir': ONE,
+    '--models-dir': ONE,
+    '--config': ONE,
+    '--ckpt': ONE,
+    '--ckpt-dir': ONE,
+    '--vae-dir': ONE,
+    '--gfpgan-dir': ONE,
+    '--gfpgan-model': ONE,
+    '--max-batch-count': ONE,
+    '--embeddings-dir': ONE,
+    '--textual-inversion-templates-dir': ONE,
+    '--hypernetwork-dir': ONE,
+    '--localizations-dir': ONE,
+    '--precision': ONE,
+    '--ngrok': ONE,
+    '--ngrok-region': ONE,
+    '--ngrok-options': ONE,
+    '--codeformer-models-path': ONE,
+    '--gfpgan-models-path': ONE,
+    '--esrgan-models-path': ONE,
+    '--bsrgan-models-path': ONE,
+    '--realesrgan-models-path': ONE,
+    '--dat-models-path': ONE,
+    '--clip-models-path': ONE,
+    '--sub-quad-q-chunk-size': ONE,
+    '--sub-quad-kv-chunk-size': ONE,
+    '--sub-quad-chunk-threshold': ONE,
+    '--use-cpu': MANY,
+    '--port': ONE,
+    '--ui-config-file': ONE,
+    '--ui-settings-file': ONE,
+    '--gradio-auth': ONE,
+    '--gradio-auth-path': ONE,
+    '--gradio-img2img-tool': ONE,
+    '--gradio-inpaint-tool': ONE,
+    '--gradio-allowed-path': APPEND,
+    '--styles-file': APPEND,
+    '--theme': ONE,
+    '--vae-path': ONE,
+    '--api-auth': ONE,
+    '--device-id': ONE,
+    '--cors-allow-origins': ONE,
+    '--cors-allow-origins-regex': ONE,
+    '--tls-keyfile': ONE,
+    '--tls-certfile': ONE,
+    '--server-name': ONE,
+    '--subpath': ONE,
+    '--loglevel': ONE,
+    '--timeout-keep-alive': ONE,
     # Added by the built-in extensions' preload.py files.
-    '--lora-dir': ONE, '--lyco-dir-backcompat': ONE, '--ldsr-models-path': ONE,
-    '--scunet-models-path': ONE, '--swinir-models-path': ONE,
+    '--lora-dir': ONE,
+    '--lyco-dir-backcompat': ONE,
+    '--ldsr-models-path': ONE,
+    '--scunet-models-path': ONE,
+    '--swinir-models-path': ONE,
 }
 
-_A1111_SWITCHES = frozenset([
-    '--lowvram', '--medvram', '--medvram-sdxl', '--lowram', '--xformers', '--listen',
-    '--api', '--nowebui', '--share', '--no-half', '--no-half-vae', '--upcast-sampling',
-    '--opt-sdp-attention', '--opt-sdp-no-mem-attention', '--opt-split-attention',
-    '--opt-sub-quad-attention', '--enable-insecure-extension-access', '--skip-torch-cuda-test',
-    '--autolaunch', '--api-log', '--skip-install', '--skip-prepare-environment',
-    '--disable-nan-check', '--no-download-sd-model', '--no-hashing',
-    '--always-batch-cond-uncond', '--update-all-extensions', '--reinstall-xformers',
-    '--reinstall-torch', '--skip-python-version-check', '--skip-version-check',
-    '--no-gradio-queue', '--freeze-settings', '--hide-ui-dir-config', '--add-stop-route',
-    '--unix-filenames-sanitization',
-])
+_A1111_SWITCHES = frozenset(
+    [
+        '--lowvram',
+        '--medvram',
+        '--medvram-sdxl',
+        '--lowram',
+        '--xformers',
+        '--listen',
+        '--api',
+        '--nowebui',
+        '--share',
+        '--no-half',
+        '--no-half-vae',
+        '--upcast-sampling',
+        '--opt-sdp-attention',
+        '--opt-sdp-no-mem-attention',
+        '--opt-split-attention',
+        '--opt-sub-quad-attention',
+        '--enable-insecure-extension-access',
+        '--skip-torch-cuda-test',
+        '--autolaunch',
+        '--api-log',
+        '--skip-install',
+        '--skip-prepare-environment',
+        '--disable-nan-check',
+        '--no-download-sd-model',
+        '--no-hashing',
+        '--always-batch-cond-uncond',
+        '--update-all-extensions',
+        '--reinstall-xformers',
+        '--reinstall-torch',
+        '--skip-python-version-check',
+        '--skip-version-check',
+        '--no-gradio-queue',
+        '--freeze-settings',
+        '--hide-ui-dir-config',
+        '--add-stop-route',
+        '--unix-filenames-sanitization',
+    ]
+)
 
 # Forge keeps A1111's front end (modules/cmd_args.py) and adds its backend's own flags
 # (backend/args.py); its memory management replaces A1111's, so --lowvram, --medvram and
 # --medvram-sdxl are still accepted but do nothing.
 _FORGE_VALUES = dict(_A1111_VALUES)
-_FORGE_VALUES.update({
-    '--gpu-device-id': ONE, '--directml': OPTIONAL, '--forge-ref-a1111-home': ONE,
-    '--forge-ref-comfy-home': ONE,
-})
-_FORGE_MEMORY = ('--always-gpu', '--always-high-vram', '--always-normal-vram',
-                 '--always-low-vram', '--always-no-vram', '--always-cpu')
-_FORGE_SWITCHES = _A1111_SWITCHES | frozenset(_FORGE_MEMORY) | frozenset([
-    '--always-offload-from-vram', '--pin-shared-memory', '--cuda-stream', '--cuda-malloc',
-    '--disable-xformers', '--attention-split', '--attention-quad', '--attention-pytorch',
-])
+_FORGE_VALUES.update(
+    {
+        '--gpu-device-id': ONE,
+        '--directml': OPTIONAL,
+        '--forge-ref-a1111-home': ONE,
+        '--forge-ref-comfy-home': ONE,
+    }
+)
+_FORGE_MEMORY = (
+    '--always-gpu',
+    '--always-high-vram',
+    '--always-normal-vram',
+    '--always-low-vram',
+    '--always-no-vram',
+    '--always-cpu',
+)
+_FORGE_SWITCHES = (
+    _A1111_SWITCHES
+    | frozenset(_FORGE_MEMORY)
+    | frozenset(
+        [
+            '--always-offload-from-vram',
+            '--pin-shared-memory',
+            '--cuda-stream',
+            '--cuda-malloc',
+            '--disable-xformers',
+            '--attention-split',
+            '--attention-quad',
+            '--attention-pytorch',
+        ]
+    )
+)
 
 # SD.Next (modules/cmd_args.py).
 _SDNEXT_VALUES = {
-    '--config': ONE, '--ui-config': ONE, '--ckpt': ONE, '--vae': ONE, '--data-dir': ONE,
-    '--models-dir': ONE, '--ngrok': ONE, '--ngrok-options': ONE, '--use-cpu': MANY,
-    '--port': ONE, '--auth': ONE, '--auth-file': ONE, '--device-id': ONE,
-    '--cors-origins': ONE, '--cors-regex': ONE, '--tls-keyfile': ONE,
-    '--tls-certfile': ONE, '--server-name': ONE, '--subpath': ONE, '--backend': ONE,
+    '--config': ONE,
+    '--ui-config': ONE,
+    '--ckpt': ONE,
+    '--vae': ONE,
+    '--data-dir': ONE,
+    '--models-dir': ONE,
+    '--ngrok': ONE,
+    '--ngrok-options': ONE,
+    '--use-cpu': MANY,
+    '--port': ONE,
+    '--auth': ONE,
+    '--auth-file': ONE,
+    '--device-id': ONE,
+    '--cors-origins': ONE,
+    '--cors-regex': ONE,
+    '--tls-keyfile': ONE,
+    '--tls-certfile': ONE,
+    '--server-name': ONE,
+    '--subpath': ONE,
+    '--backend': ONE,
     '--api-auth': ONE,
 }
-_SDNEXT_SWITCHES = frozenset([
-    '--lowvram', '--medvram', '--listen', '--insecure', '--share', '--freeze',
-    '--autolaunch', '--docs', '--api-only', '--api-log', '--debug', '--use-directml',
-    '--use-openvino', '--use-ipex', '--use-cuda', '--use-rocm', '--no-hashing',
-    '--no-download', '--profile', '--disable-queue', '--tls-selfsign',
-])
+_SDNEXT_SWITCHES = frozenset(
+    [
+        '--lowvram',
+        '--medvram',
+        '--listen',
+        '--insecure',
+        '--share',
+        '--freeze',
+        '--autolaunch',
+        '--docs',
+        '--api-only',
+        '--api-log',
+        '--debug',
+        '--use-directml',
+        '--use-openvino',
+        '--use-ipex',
+        '--use-cuda',
+        '--use-rocm',
+        '--no-hashing',
+        '--no-download',
+        '--profile',
+        '--disable-queue',
+        '--tls-selfsign',
+    ]
+)
 
 # ComfyUI (comfy/cli_args.py).
 _COMFYUI_VALUES = {
-    '--listen': OPTIONAL, '--port': ONE, '--tls-keyfile': ONE, '--tls-certfile': ONE,
-    '--enable-cors-header': OPTIONAL, '--max-upload-size': ONE, '--base-directory': ONE,
-    '--extra-model-paths-config': MANY, '--output-directory': ONE,
-    '--temp-directory': ONE, '--input-directory': ONE, '--models-directory': ONE,
-    '--user-directory': ONE, '--cuda-device': ONE, '--directml': OPTIONAL,
-    '--oneapi-device-selector': ONE, '--preview-method': ONE, '--preview-size': ONE,
-    '--cache-lru': ONE, '--reserve-vram': ONE, '--default-hashing-function': ONE,
-    '--fast': ANY, '--whitelist-custom-nodes': MANY, '--verbose': OPTIONAL,
-    '--front-end-version': ONE, '--front-end-root': ONE, '--comfy-api-base': ONE,
+    '--listen': OPTIONAL,
+    '--port': ONE,
+    '--tls-keyfile': ONE,
+    '--tls-certfile': ONE,
+    '--enable-cors-header': OPTIONAL,
+    '--max-upload-size': ONE,
+    '--base-directory': ONE,
+    '--extra-model-paths-config': MANY,
+    '--output-directory': ONE,
+    '--temp-directory': ONE,
+    '--input-directory': ONE,
+    '--models-directory': ONE,
+    '--user-directory': ONE,
+    '--cuda-device': ONE,
+    '--directml': OPTIONAL,
+    '--oneapi-device-selector': ONE,
+    '--preview-method': ONE,
+    '--preview-size': ONE,
+    '--cache-lru': ONE,
+    '--reserve-vram': ONE,
+    '--default-hashing-function': ONE,
+    '--fast': ANY,
+    '--whitelist-custom-nodes': MANY,
+    '--verbose': OPTIONAL,
+    '--front-end-version': ONE,
+    '--front-end-root': ONE,
+    '--comfy-api-base': ONE,
     '--database-url': ONE,
 }
 _COMFYUI_MEMORY = ('--gpu-only', '--highvram', '--normalvram', '--lowvram', '--novram', '--cpu')
-_COMFYUI_SWITCHES = frozenset(_COMFYUI_MEMORY) | frozenset([
-    '--auto-launch', '--disable-auto-launch', '--cuda-malloc', '--disable-cuda-malloc',
-    '--force-fp32', '--force-fp16', '--cpu-vae', '--disable-xformers',
-    '--use-split-cross-attention', '--use-quad-cross-attention',
-    '--use-pytorch-cross-attention', '--use-sage-attention', '--use-flash-attention',
-    '--disable-smart-memory', '--deterministic', '--dont-print-server',
-    '--disable-metadata', '--disable-all-custom-nodes', '--multi-user', '--log-stdout',
-    '--async-offload', '--disable-mmap', '--mmap-torch-files',
-])
+_COMFYUI_SWITCHES = frozenset(_COMFYUI_MEMORY) | frozenset(
+    [
+        '--auto-launch',
+        '--disable-auto-launch',
+        '--cuda-malloc',
+        '--disable-cuda-malloc',
+        '--force-fp32',
+        '--force-fp16',
+        '--cpu-vae',
+        '--disable-xformers',
+        '--use-split-cross-attention',
+        '--use-quad-cross-attention',
+        '--use-pytorch-cross-attention',
+        '--use-sage-attention',
+        '--use-flash-attention',
+        '--disable-smart-memory',
+        '--deterministic',
+        '--dont-print-server',
+        '--disable-metadata',
+        '--disable-all-custom-nodes',
+        '--multi-user',
+        '--log-stdout',
+        '--async-offload',
+        '--disable-mmap',
+        '--mmap-torch-files',
+    ]
+)
 
 CATALOG = {
     'a1111': {
@@ -128,8 +283,12 @@ CATALOG = {
         'values': _A1111_VALUES,
         'switches': _A1111_SWITCHES,
         # Modes in order from fastest to slowest; None is "no memory flag".
-        'memory_modes': (('none', None), ('medvram-sdxl', '--medvram-sdxl'),
-                         ('medvram', '--medvram'), ('lowvram', '--lowvram')),
+        'memory_modes': (
+            ('none', None),
+            ('medvram-sdxl', '--medvram-sdxl'),
+            ('medvram', '--medvram'),
+            ('lowvram', '--lowvram'),
+        ),
         'ignored_memory_flags': (),
         'definitions': 'modules/cmd_args.py',
     },
@@ -137,13 +296,15 @@ CATALOG = {
         'name': 'Stable Diffusion WebUI Forge',
         'values': _FORGE_VALUES,
         'switches': _FORGE_SWITCHES,
-        'memory_modes': (('always-gpu', '--always-gpu'),
-                         ('always-high-vram', '--always-high-vram'),
-                         ('none', None),
-                         ('always-normal-vram', '--always-normal-vram'),
-                         ('always-low-vram', '--always-low-vram'),
-                         ('always-no-vram', '--always-no-vram'),
-                         ('always-cpu', '--always-cpu')),
+        'memory_modes': (
+            ('always-gpu', '--always-gpu'),
+            ('always-high-vram', '--always-high-vram'),
+            ('none', None),
+            ('always-normal-vram', '--always-normal-vram'),
+            ('always-low-vram', '--always-low-vram'),
+            ('always-no-vram', '--always-no-vram'),
+            ('always-cpu', '--always-cpu'),
+        ),
         # A1111's memory flags: Forge parses them and ignores them, its own memory
         # management decides. Choosing a Forge memory mode also removes them, so the
         # file says what actually happens.
@@ -162,9 +323,15 @@ CATALOG = {
         'name': 'ComfyUI',
         'values': _COMFYUI_VALUES,
         'switches': _COMFYUI_SWITCHES,
-        'memory_modes': (('gpu-only', '--gpu-only'), ('highvram', '--highvram'),
-                         ('none', None), ('normalvram', '--normalvram'),
-                         ('lowvram', '--lowvram'), ('novram', '--novram'), ('cpu', '--cpu')),
+        'memory_modes': (
+            ('gpu-only', '--gpu-only'),
+            ('highvram', '--highvram'),
+            ('none', None),
+            ('normalvram', '--normalvram'),
+            ('lowvram', '--lowvram'),
+            ('novram', '--novram'),
+            ('cpu', '--cpu'),
+        ),
         'ignored_memory_flags': (),
         'definitions': 'comfy/cli_args.py',
     },
@@ -176,9 +343,16 @@ UIS = tuple(CATALOG)
 # password. Paths to files holding credentials (--gradio-auth-path, --auth-file) are not
 # secret and stay visible. The set is shared by all UIs: a file written for one UI and
 # edited as another still never leaks a password.
-SECRET_FLAGS = frozenset([
-    '--gradio-auth', '--api-auth', '--auth', '--ngrok', '--ngrok-options', '--database-url',
-])
+SECRET_FLAGS = frozenset(
+    [
+        '--gradio-auth',
+        '--api-auth',
+        '--auth',
+        '--ngrok',
+        '--ngrok-options',
+        '--database-url',
+    ]
+)
 
 MASK = '********'
 

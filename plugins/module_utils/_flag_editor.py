@@ -62,9 +62,11 @@ def unknown_flag_warning(flag, ui):
     known = sorted(set(entry['values']) | set(entry['switches']))
     close = difflib.get_close_matches(flag, known, n=1, cutoff=0.6)
     hint = '; did you mean %s?' % close[0] if close else ''
-    return ('%s is not a flag %s is known to define (%s)%s; it is written as given, and the web UI '
-            'refuses to start on a flag it does not define (validate_with checks the installed version)'
-            % (flag, entry['name'], entry['definitions'], hint))
+    return (
+        '%s is not a flag %s is known to define (%s)%s; it is written as given, and the web UI '
+        'refuses to start on a flag it does not define (validate_with checks the installed version)'
+        % (flag, entry['name'], entry['definitions'], hint)
+    )
 
 
 def _value_text(flag, value, check_value):
@@ -75,12 +77,14 @@ def _value_text(flag, value, check_value):
         raise LaunchArgsError('flag %s: a value cannot contain a line break' % flag)
     check_value(flag, text)
     if is_flag(text):
-        raise LaunchArgsError('flag %s: the value %r starts with "-", argparse would read it as a flag'
-                              % (flag, text if not is_secret(flag) else catalog.MASK))
+        raise LaunchArgsError(
+            'flag %s: the value %r starts with "-", argparse would read it as a flag'
+            % (flag, text if not is_secret(flag) else catalog.MASK)
+        )
     return text
 
 
-class FlagEditor(object):
+class FlagEditor:
     """The flag occurrences of ``text`` under edit; ``result()`` gives the new text.
 
     ``quote(word)`` writes a new word so the file's language and shlex give it back;
@@ -142,20 +146,22 @@ class FlagEditor(object):
         occurrences = self.live(flag)
         for item, values in zip(occurrences, wanted):
             self.set_occurrence(item, values)
-        for item in occurrences[len(wanted):]:
+        for item in occurrences[len(wanted) :]:
             item.removed = True
         anchor = None
         if occurrences and len(wanted) > len(occurrences):
             following = self.items.index(occurrences[-1]) + 1
             anchor = self.items[following] if following < len(self.items) else None
-        for values in wanted[len(occurrences):]:
+        for values in wanted[len(occurrences) :]:
             self.insert(self.new_item(flag, values), before=anchor)
 
     def apply_flag(self, flag, value):
         arity = catalog.arity(self.ui, flag)
         if flag in catalog.CATALOG[self.ui]['ignored_memory_flags'] and value is True:
-            self.warnings.append('%s ignores %s: its own memory management decides; to force a mode use '
-                                 'memory_mode (e.g. always-low-vram)' % (catalog.CATALOG[self.ui]['name'], flag))
+            self.warnings.append(
+                '%s ignores %s: its own memory management decides; to force a mode use '
+                'memory_mode (e.g. always-low-vram)' % (catalog.CATALOG[self.ui]['name'], flag)
+            )
         if value is True or value is False:
             if value and arity in (catalog.ONE, catalog.MANY, catalog.APPEND):
                 raise LaunchArgsError('flag %s takes a value: give the value, or false to remove it' % flag)
@@ -182,11 +188,14 @@ class FlagEditor(object):
         if mode not in modes:
             ignored = [f.lstrip('-') for f in entry['ignored_memory_flags']]
             if mode not in ignored:
-                raise LaunchArgsError('%s has no memory mode %r; its modes: %s'
-                                      % (entry['name'], mode, ', '.join(modes)))
-            self.warnings.append('%s ignores --%s: its own memory management decides, so no memory flag is '
-                                 'written; to force a mode choose one of: %s'
-                                 % (entry['name'], mode, ', '.join(m for m in modes if m != 'none')))
+                raise LaunchArgsError(
+                    '%s has no memory mode %r; its modes: %s' % (entry['name'], mode, ', '.join(modes))
+                )
+            self.warnings.append(
+                '%s ignores --%s: its own memory management decides, so no memory flag is '
+                'written; to force a mode choose one of: %s'
+                % (entry['name'], mode, ', '.join(m for m in modes if m != 'none'))
+            )
             mode = 'none'
         target = catalog.memory_flag(self.ui, mode)
         members = catalog.memory_group(self.ui)
@@ -223,7 +232,7 @@ class FlagEditor(object):
         if not words:
             lead, tail = text, ''
         else:
-            lead, tail = text[:words[0].start], text[words[-1].end:]
+            lead, tail = text[: words[0].start], text[words[-1].end :]
         out = []
         previous = None
         for item in self.items:
@@ -232,10 +241,10 @@ class FlagEditor(object):
             for index, raw in item.entries:
                 if out:
                     if previous is not None and index == previous + 1:
-                        out.append(text[words[previous].end:words[index].start])
+                        out.append(text[words[previous].end : words[index].start])
                     else:
                         out.append(' ')
-                out.append(text[words[index].start:words[index].end] if raw is None else raw)
+                out.append(text[words[index].start : words[index].end] if raw is None else raw)
                 previous = index
         return lead + ''.join(out) + tail
 
@@ -260,12 +269,13 @@ def memory_request(wanted, memory_mode, ui):
     chooses that mode (and so removes the others, as memory_mode would); a contradiction
     is refused rather than guessed.
     """
-    modes = dict((flag, name) for name, flag in catalog.CATALOG[ui]['memory_modes'] if flag)
+    modes = {flag: name for name, flag in catalog.CATALOG[ui]['memory_modes'] if flag}
     target = dict(catalog.CATALOG[ui]['memory_modes']).get(memory_mode)
     chosen = [flag for flag, value in wanted if value is True and flag in modes]
     if len(chosen) > 1:
-        raise LaunchArgsError('flags asks for %s at once; %s takes one memory mode'
-                              % (' and '.join(chosen), catalog.CATALOG[ui]['name']))
+        raise LaunchArgsError(
+            'flags asks for %s at once; %s takes one memory mode' % (' and '.join(chosen), catalog.CATALOG[ui]['name'])
+        )
     for flag, value in wanted:
         if memory_mode == 'keep':
             break

@@ -38,14 +38,33 @@ MIB = 1048576
 BACKENDS = ("nvml", "nvidia_smi", "sysfs")
 
 GPU_KEYS = (
-    "index", "vendor", "name", "uuid", "pci_bus_id",
-    "memory_total_mib", "memory_used_mib", "memory_free_mib", "memory_reserved_mib",
-    "display_active", "persistence_mode", "processes_supported", "processes",
+    "index",
+    "vendor",
+    "name",
+    "uuid",
+    "pci_bus_id",
+    "memory_total_mib",
+    "memory_used_mib",
+    "memory_free_mib",
+    "memory_reserved_mib",
+    "display_active",
+    "persistence_mode",
+    "processes_supported",
+    "processes",
 )
 
 SMI_FIELDS = (
-    "index", "name", "uuid", "pci.bus_id", "memory.total", "memory.used", "memory.free",
-    "memory.reserved", "display_active", "persistence_mode", "driver_version",
+    "index",
+    "name",
+    "uuid",
+    "pci.bus_id",
+    "memory.total",
+    "memory.used",
+    "memory.free",
+    "memory.reserved",
+    "display_active",
+    "persistence_mode",
+    "driver_version",
 )
 SMI_UNAVAILABLE = ("[Not Supported]", "[N/A]", "N/A", "Not Supported", "")
 # Figures a GPU row must have: without them the GPU is reported as failed.
@@ -113,6 +132,7 @@ def read_proc_comm(pid: int) -> str | None:
 
 
 # ---------------------------------------------------------------------------- NVML
+
 
 class _Nvml:
     """The pynvml calls this backend makes, and which of its errors mean "not here".
@@ -198,12 +218,14 @@ def _nvml_gpu(api: _Nvml, index: int, read_comm) -> dict:
     if supported:
         for kind, listed in (("graphics", graphics), ("compute", compute)):
             for proc in listed:
-                processes.append({
-                    "pid": int(proc.pid),
-                    "name": api.process_name(int(proc.pid), read_comm),
-                    "type": kind,
-                    "used_memory_mib": to_mib(proc.usedGpuMemory),
-                })
+                processes.append(
+                    {
+                        "pid": int(proc.pid),
+                        "name": api.process_name(int(proc.pid), read_comm),
+                        "type": kind,
+                        "used_memory_mib": to_mib(proc.usedGpuMemory),
+                    }
+                )
     uuid = api.optional(nvml.nvmlDeviceGetUUID, handle)
     return {
         "index": index,
@@ -228,7 +250,7 @@ def probe_nvml(nvml, warnings: list, read_comm=read_proc_comm) -> dict:
     try:
         nvml.nvmlInit()
     except api.error as exc:
-        raise GpuProbeError("NVML could not be initialised: %s" % exc)
+        raise GpuProbeError("NVML could not be initialised: %s" % exc) from exc
     try:
         driver = _text(nvml.nvmlSystemGetDriverVersion())
         count = nvml.nvmlDeviceGetCount()
@@ -242,7 +264,7 @@ def probe_nvml(nvml, warnings: list, read_comm=read_proc_comm) -> dict:
                 warnings.append("GPU %d could not be read through NVML: %s" % (index, exc))
                 gpus.append(failed_gpu(index, "nvidia", str(exc)))
     except api.error as exc:
-        raise GpuProbeError("NVML failed: %s" % exc)
+        raise GpuProbeError("NVML failed: %s" % exc) from exc
     finally:
         try:
             nvml.nvmlShutdown()
@@ -253,6 +275,7 @@ def probe_nvml(nvml, warnings: list, read_comm=read_proc_comm) -> dict:
 
 
 # ---------------------------------------------------------------------- nvidia-smi
+
 
 class SmiCommandTimeout(Exception):
     """Raised by a ``run`` callable when nvidia-smi ran past its time limit."""
@@ -279,7 +302,7 @@ def _smi_int(value: str) -> int | None:
     try:
         return int(value.split()[0])
     except ValueError:
-        raise _Unreadable(value)
+        raise _Unreadable(value) from None
 
 
 def _smi_flag(value: str) -> bool | None:
@@ -308,7 +331,7 @@ def _smi_query_gpus(run) -> tuple:
         try:
             rc, out, err = _smi_run(run, ["--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"])
         except SmiCommandTimeout as exc:
-            raise GpuProbeError(str(exc))
+            raise GpuProbeError(str(exc)) from exc
         rejected = 'Field "memory.reserved" is not a valid field' in out + err
         if rc != 0 and rejected and "memory.reserved" in fields:
             fields.remove("memory.reserved")
@@ -320,8 +343,10 @@ def _smi_process(info, bus_id: str, warnings: list) -> dict | None:
     try:
         pid = int((info.findtext("pid") or "").strip())
     except ValueError:
-        warnings.append("GPU %s: nvidia-smi lists a process without a readable pid (%r); it is left out"
-                        % (bus_id, (info.findtext("pid") or "").strip()))
+        warnings.append(
+            "GPU %s: nvidia-smi lists a process without a readable pid (%r); it is left out"
+            % (bus_id, (info.findtext("pid") or "").strip())
+        )
         return None
     try:
         used = _smi_int(info.findtext("used_memory") or "")
@@ -463,6 +488,7 @@ def probe_nvidia_smi(run, warnings: list) -> dict:
 
 # --------------------------------------------------------------------- amdgpu sysfs
 
+
 def _read(path: str) -> str | None:
     try:
         with open(path, encoding="ascii", errors="replace") as handle:
@@ -517,32 +543,35 @@ def probe_sysfs(warnings: list, root: str = "/sys", pci_ids_paths=PCI_IDS_PATHS)
             warnings.append("card%d: unreadable VRAM counters (%r, %r)" % (number, total, used))
             gpus.append(failed_gpu(index, "amd", "unreadable mem_info_vram_total/used"))
             continue
-        gpus.append({
-            "index": index,
-            "vendor": "amd",
-            "name": "AMD " + name if name else "AMD GPU 0x" + (device_id or "????"),
-            "uuid": None,
-            "pci_bus_id": address if PCI_ADDRESS.match(address) else None,
-            "memory_total_mib": total_mib,
-            "memory_used_mib": used_mib,
-            "memory_free_mib": total_mib - used_mib,
-            "memory_reserved_mib": None,
-            "display_active": None,
-            "persistence_mode": None,
-            "processes_supported": False,
-            "processes": [],
-        })
+        gpus.append(
+            {
+                "index": index,
+                "vendor": "amd",
+                "name": "AMD " + name if name else "AMD GPU 0x" + (device_id or "????"),
+                "uuid": None,
+                "pci_bus_id": address if PCI_ADDRESS.match(address) else None,
+                "memory_total_mib": total_mib,
+                "memory_used_mib": used_mib,
+                "memory_free_mib": total_mib - used_mib,
+                "memory_reserved_mib": None,
+                "display_active": None,
+                "persistence_mode": None,
+                "processes_supported": False,
+                "processes": [],
+            }
+        )
     if not gpus:
-        raise GpuProbeError("no amdgpu card with mem_info_vram_total under %s"
-                            % os.path.join(root, "class", "drm"))
+        raise GpuProbeError("no amdgpu card with mem_info_vram_total under %s" % os.path.join(root, "class", "drm"))
     version = _read(os.path.join(root, "module", "amdgpu", "version"))
     return {"backend": "sysfs", "driver_version": version or None, "gpus": gpus}
 
 
 # --------------------------------------------------------------------------- auto
 
-def gather(backend: str, load_nvml, run_smi, sysfs_root: str = "/sys",
-           pci_ids_paths=PCI_IDS_PATHS, read_comm=read_proc_comm) -> tuple:
+
+def gather(
+    backend: str, load_nvml, run_smi, sysfs_root: str = "/sys", pci_ids_paths=PCI_IDS_PATHS, read_comm=read_proc_comm
+) -> tuple:
     """Try the backends (all of them, in order, for ``auto``) until one reports a GPU.
 
     ``load_nvml()`` returns the pynvml module or raises GpuProbeError. Returns

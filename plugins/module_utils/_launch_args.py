@@ -23,19 +23,36 @@ Pure functions over text: nothing here touches files or imports Ansible.
 
 from __future__ import annotations
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _flag_args
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_args, _launch_formats, _secrets
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _launch_formats
-from ansible_collections.vramfree.webui.plugins.module_utils import _secrets
-from ansible_collections.vramfree.webui.plugins.module_utils._flag_args import command_line, mask_args, parse_args, secret_values
+from ansible_collections.vramfree.webui.plugins.module_utils._flag_args import (
+    command_line,
+    mask_args,
+    parse_args,
+    secret_values,
+)
 from ansible_collections.vramfree.webui.plugins.module_utils._flag_editor import FlagEditor, normalize_flag
 from ansible_collections.vramfree.webui.plugins.module_utils._launch_error import LaunchArgsError
 from ansible_collections.vramfree.webui.plugins.module_utils._launch_formats import split_lines
 from ansible_collections.vramfree.webui.plugins.module_utils._shell_words import first_quote, split_words
 
 # The entry point the module and its tests use, so the layers below can move freely.
-__all__ = ['FORMATS', 'NAME', 'EditResult', 'LaunchArgsError', 'command_line', 'detect_format', 'edit_text',
-           'mask_args', 'mask_text', 'normalize_flag', 'parse_args', 'read_value', 'secret_values', 'split_lines']
+__all__ = [
+    'FORMATS',
+    'NAME',
+    'EditResult',
+    'LaunchArgsError',
+    'command_line',
+    'detect_format',
+    'edit_text',
+    'mask_args',
+    'mask_text',
+    'normalize_flag',
+    'parse_args',
+    'read_value',
+    'secret_values',
+    'split_lines',
+]
 
 NAME = 'COMMANDLINE_ARGS'
 FORMATS = _launch_formats.NAMES
@@ -54,12 +71,23 @@ def _editor(value, ui, file_format, outer):
 
     def quote(word):
         return file_format.quote_word(word, inner)
+
     return FlagEditor(value, ui, quote, file_format.check_task_value)
 
 
-class EditResult(object):
-    __slots__ = ('text', 'changed', 'args_before', 'args_after', 'added', 'removed', 'warnings',
-                 'line_no', 'secrets', 'value_after')
+class EditResult:
+    __slots__ = (
+        'text',
+        'changed',
+        'args_before',
+        'args_after',
+        'added',
+        'removed',
+        'warnings',
+        'line_no',
+        'secrets',
+        'value_after',
+    )
 
     def __init__(self, **kwargs):
         for key in self.__slots__:
@@ -76,8 +104,11 @@ def _check_written(file_format, index, content, expected):
     """Decode the line just written: what the UI reads must be what was meant."""
     assignment = file_format.parse_line(index, content)
     if assignment.value != expected:
-        raise LaunchArgsError('internal error: the rewritten COMMANDLINE_ARGS line would not read back '
-                              'as intended; nothing was written', line_no=index + 1, line=content)
+        raise LaunchArgsError(
+            'internal error: the rewritten COMMANDLINE_ARGS line would not read back as intended; nothing was written',
+            line_no=index + 1,
+            line=content,
+        )
 
 
 def _line_eol(line):
@@ -100,8 +131,11 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
     try:
         editor = _editor(before, ui, file_format, outer)
     except ValueError as exc:
-        raise LaunchArgsError('the COMMANDLINE_ARGS value cannot be split into arguments as the web UI '
-                              'does (%s)' % exc, line_no=assignment.index + 1, line=lines[assignment.index])
+        raise LaunchArgsError(
+            'the COMMANDLINE_ARGS value cannot be split into arguments as the web UI does (%s)' % exc,
+            line_no=assignment.index + 1,
+            line=lines[assignment.index],
+        ) from exc
     editor.apply_request(flags or {}, memory_mode)
     after = editor.result()
     file_format.check_edited_value(after, assignment)
@@ -136,8 +170,12 @@ def edit_text(text, fmt, ui='a1111', flags=None, memory_mode='keep', create=True
         changed=changed,
         args_before=[w.value for w in split_words(before)],
         args_after=[w.value for w in split_words(after)] if changed else [w.value for w in split_words(before)],
-        added=[_flag_args.render_occurrence(*o) for o in _flag_args.multiset_minus(occurrences_after, occurrences_before)],
-        removed=[_flag_args.render_occurrence(*o) for o in _flag_args.multiset_minus(occurrences_before, occurrences_after)],
+        added=[
+            _flag_args.render_occurrence(*o) for o in _flag_args.multiset_minus(occurrences_after, occurrences_before)
+        ],
+        removed=[
+            _flag_args.render_occurrence(*o) for o in _flag_args.multiset_minus(occurrences_before, occurrences_after)
+        ],
         warnings=editor.warnings,
         line_no=line_no,
         secrets=secret_values(before, ui) | secret_values(after, ui),
@@ -151,8 +189,10 @@ def mask_text(text, fmt, ui='a1111'):
     file_format = _launch_formats.get(fmt)
     lines = split_lines(text)
     assignment = file_format.find_assignment(lines)
-    masked = [line if assignment is not None and k == assignment.index else _secrets.mask_words(line)
-              for k, line in enumerate(lines)]
+    masked = [
+        line if assignment is not None and k == assignment.index else _secrets.mask_words(line)
+        for k, line in enumerate(lines)
+    ]
     if assignment is not None and secret_values(assignment.value, ui):
         editor = _editor(assignment.value, ui, file_format, assignment.style)
         editor.mask_secrets()

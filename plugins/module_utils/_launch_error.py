@@ -20,5 +20,5 @@ class LaunchArgsError(Exception):
     def __init__(self, msg, line_no=None, line=None):
         if line_no is not None:
             msg = '%s (line %d: %s)' % (msg, line_no, mask_line(line))
-        super(LaunchArgsError, self).__init__(msg)
+        super().__init__(msg)
         self.line_no = line_no

@@ -67,11 +67,14 @@ def _style(segments):
 
 
 def _unbalanced(line_no, line):
-    return LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS value (a value that goes on '
-                           'over several lines is not supported)', line_no=line_no, line=line)
+    return LaunchArgsError(
+        'unbalanced quotes in the COMMANDLINE_ARGS value (a value that goes on over several lines is not supported)',
+        line_no=line_no,
+        line=line,
+    )
 
 
-class Assignment(object):
+class Assignment:
     """The active assignment: ``line`` = ``prefix`` + raw value + ``suffix``."""
 
     __slots__ = ('index', 'prefix', 'raw', 'suffix', 'style', 'value', 'eol')
@@ -86,7 +89,7 @@ class Assignment(object):
         self.eol = eol
 
 
-class LaunchFormat(object):
+class LaunchFormat:
     """What the three languages share; a subclass fills in its patterns and rules."""
 
     name = None
@@ -131,9 +134,12 @@ class LaunchFormat(object):
             content = line_content(line)[0]
             if self.is_assignment(content):
                 if found is not None:
-                    raise LaunchArgsError('more than one active COMMANDLINE_ARGS assignment (the first is '
-                                          'line %d: %s); keep one' % (found.index + 1, mask_line(lines[found.index])),
-                                          line_no=index + 1, line=content)
+                    raise LaunchArgsError(
+                        'more than one active COMMANDLINE_ARGS assignment (the first is '
+                        'line %d: %s); keep one' % (found.index + 1, mask_line(lines[found.index])),
+                        line_no=index + 1,
+                        line=content,
+                    )
                 found = self.parse_line(index, line)
             else:
                 self.check_other_forms(index, content)
@@ -169,7 +175,7 @@ class LaunchFormat(object):
             if match and not self.is_comment(content):
                 launch = (index, match.group(1))
                 break
-        for index, line in enumerate(lines[:launch[0] if launch else len(lines)]):
+        for index, line in enumerate(lines[: launch[0] if launch else len(lines)]):
             match = self.anchor_pattern.match(line_content(line)[0])
             if match:
                 return index + 1, match.group(1)
@@ -196,8 +202,10 @@ class LaunchFormat(object):
 
 _SH_ASSIGNMENT = re.compile(r'^[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS(\+?)=')
 _SH_OTHER_ASSIGNMENT = re.compile(r'(?:^|[\s;&|(`])COMMANDLINE_ARGS\+?=')
-_SH_EXPORTED = re.compile(r'(?:^|;)[ \t]*(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*)[ \t][^#]*\bCOMMANDLINE_ARGS\b'
-                          r'|^[ \t]*set[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)')
+_SH_EXPORTED = re.compile(
+    r'(?:^|;)[ \t]*(?:export|declare[ \t]+-[a-zA-Z]*x[a-zA-Z]*)[ \t][^#]*\bCOMMANDLINE_ARGS\b'
+    r'|^[ \t]*set[ \t]+(?:-[a-zA-Z]*a|-o[ \t]+allexport)'
+)
 _SH_REST = re.compile(r'^[ \t]*(?:#.*)?$|^[ \t]*;[ \t]*export[ \t]+COMMANDLINE_ARGS[ \t]*;?[ \t]*(?:#.*)?$')
 _SH_BARE_SAFE = re.compile(r'^[A-Za-z0-9_@%+=:,./-]+$')
 
@@ -210,29 +218,38 @@ class ShFormat(LaunchFormat):
     new_prefix = 'export COMMANDLINE_ARGS='
     assignment_pattern = _SH_ASSIGNMENT
     anchor_pattern = re.compile(r'^([ \t]*)#+[ \t]*(?:export[ \t]+)?COMMANDLINE_ARGS=')
-    launch_pattern = re.compile(r'^([ \t]*)(?:exec[ \t]+)?(?:(?:bash|sh|source|\.)[ \t]+)?'
-                                r'(?:"?[^"\s#]*python[^"\s#]*"?[ \t]+)?"?[^"\s#]*(?:webui\.sh|launch\.py|webui\.py|main\.py)\b')
+    launch_pattern = re.compile(
+        r'^([ \t]*)(?:exec[ \t]+)?(?:(?:bash|sh|source|\.)[ \t]+)?'
+        r'(?:"?[^"\s#]*python[^"\s#]*"?[ \t]+)?"?[^"\s#]*(?:webui\.sh|launch\.py|webui\.py|main\.py)\b'
+    )
 
     def is_comment(self, content):
         return content.lstrip().startswith('#')
 
     def check_other_forms(self, index, content):
         if not self.is_comment(content) and _SH_OTHER_ASSIGNMENT.search(content):
-            raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
-                                  '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..." on a line of '
-                                  'its own)', line_no=index + 1, line=content)
+            raise LaunchArgsError(
+                'COMMANDLINE_ARGS is set in a form this module does not edit (only '
+                '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..." on a line of '
+                'its own)',
+                line_no=index + 1,
+                line=content,
+            )
 
     def parse(self, index, content, eol):
         line_no = index + 1
         match = _SH_ASSIGNMENT.match(content)
         if match.group(1):
-            raise LaunchArgsError('COMMANDLINE_ARGS is appended to (+=), so part of its value comes from '
-                                  'elsewhere', line_no=line_no, line=content)
+            raise LaunchArgsError(
+                'COMMANDLINE_ARGS is appended to (+=), so part of its value comes from elsewhere',
+                line_no=line_no,
+                line=content,
+            )
         value, end, style = self.decode(content, match.end(), line_no)
         if not _SH_REST.match(content[end:]):
             raise LaunchArgsError('unexpected text after the COMMANDLINE_ARGS value', line_no=line_no, line=content)
         rest = content[end:]
-        return Assignment(index, content[:match.end()], content[match.end():end], rest, style, value, eol)
+        return Assignment(index, content[: match.end()], content[match.end() : end], rest, style, value, eol)
 
     def decode(self, line, start, line_no):
         """Decode a bash assignment value starting at ``start``; returns (value, end, style)."""
@@ -242,16 +259,26 @@ class ShFormat(LaunchFormat):
             c = line[i]
             if c in ' \t;&|<>()':
                 break
-            if c == '~' and i > start and line[i - 1] in ':=' and segments and segments[-1] == 'bare' \
-                    and line[i - 2:i - 1] != '\\':
-                raise LaunchArgsError('the COMMANDLINE_ARGS value has an unquoted ~ after ":" or "=", which bash '
-                                      'expands to a home directory, so its arguments are only known when the '
-                                      'script runs; quote it ("~") to keep it literal', line_no=line_no, line=line)
+            if (
+                c == '~'
+                and i > start
+                and line[i - 1] in ':='
+                and segments
+                and segments[-1] == 'bare'
+                and line[i - 2 : i - 1] != '\\'
+            ):
+                raise LaunchArgsError(
+                    'the COMMANDLINE_ARGS value has an unquoted ~ after ":" or "=", which bash '
+                    'expands to a home directory, so its arguments are only known when the '
+                    'script runs; quote it ("~") to keep it literal',
+                    line_no=line_no,
+                    line=line,
+                )
             if c == "'":
                 close = line.find("'", i + 1)
                 if close < 0:
                     raise _unbalanced(line_no, line)
-                chars.append(line[i + 1:close])
+                chars.append(line[i + 1 : close])
                 segments.append("'")
                 i = close + 1
             elif c == '"':
@@ -269,22 +296,33 @@ class ShFormat(LaunchFormat):
                         i += 2
                         continue
                     if c in '$`':
-                        raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
-                                              '${VAR}, $(cmd) or backticks), so its arguments are only known '
-                                              'when the script runs', line_no=line_no, line=line)
+                        raise LaunchArgsError(
+                            'the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
+                            '${VAR}, $(cmd) or backticks), so its arguments are only known '
+                            'when the script runs',
+                            line_no=line_no,
+                            line=line,
+                        )
                     chars.append(c)
                     i += 1
             elif c == '\\':
                 if i + 1 >= n:
-                    raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which is '
-                                          'not supported', line_no=line_no, line=line)
+                    raise LaunchArgsError(
+                        'the COMMANDLINE_ARGS value goes on over several lines, which is not supported',
+                        line_no=line_no,
+                        line=line,
+                    )
                 chars.append(line[i + 1])
                 segments.append('bare')
                 i += 2
             elif c in '$`' or (c == '~' and i == start):
-                raise LaunchArgsError('the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
-                                      '${VAR}, $(cmd), backticks or ~), so its arguments are only known '
-                                      'when the script runs', line_no=line_no, line=line)
+                raise LaunchArgsError(
+                    'the COMMANDLINE_ARGS value is built with shell expansion ($VAR, '
+                    '${VAR}, $(cmd), backticks or ~), so its arguments are only known '
+                    'when the script runs',
+                    line_no=line_no,
+                    line=line,
+                )
             else:
                 chars.append(c)
                 segments.append('bare')
@@ -300,8 +338,9 @@ class ShFormat(LaunchFormat):
             content = line_content(line)[0]
             if _SH_EXPORTED.search(content) or content.lstrip().startswith('export ') and _SH_ASSIGNMENT.match(content):
                 return []
-        return ['COMMANDLINE_ARGS is set but never exported, so the web UI will not see it; '
-                'add "export COMMANDLINE_ARGS"']
+        return [
+            'COMMANDLINE_ARGS is set but never exported, so the web UI will not see it; add "export COMMANDLINE_ARGS"'
+        ]
 
 
 _BAT_ASSIGNMENT = re.compile(r'^[ \t]*@?[ \t]*set[ \t]+(")?COMMANDLINE_ARGS=', re.IGNORECASE)
@@ -319,14 +358,21 @@ class BatFormat(LaunchFormat):
     new_prefix = 'set COMMANDLINE_ARGS='
     assignment_pattern = _BAT_ASSIGNMENT
     anchor_pattern = re.compile(r'^([ \t]*)@?[ \t]*(?:rem|::)[ \t]*@?[ \t]*set[ \t]+"?COMMANDLINE_ARGS=', re.IGNORECASE)
-    launch_pattern = re.compile(r'^([ \t]*)@?[ \t]*(?:call[ \t]+)?(?:"?[^"\s]*python[^"\s]*"?[ \t]+|%[A-Z_]+%[ \t]+)?'
-                                r'"?[^"\s]*(?:webui\.bat|launch\.py|webui\.py|main\.py)\b', re.IGNORECASE)
+    launch_pattern = re.compile(
+        r'^([ \t]*)@?[ \t]*(?:call[ \t]+)?(?:"?[^"\s]*python[^"\s]*"?[ \t]+|%[A-Z_]+%[ \t]+)?'
+        r'"?[^"\s]*(?:webui\.bat|launch\.py|webui\.py|main\.py)\b',
+        re.IGNORECASE,
+    )
     comment_pattern = re.compile(r'^[ \t]*@?[ \t]*(?:rem(?:[ \t]|$)|::)', re.IGNORECASE)
 
     def check_other_forms(self, index, content):
         if not self.is_comment(content) and _BAT_OTHER_ASSIGNMENT.search(content):
-            raise LaunchArgsError('COMMANDLINE_ARGS is set in a form this module does not edit (only '
-                                  '"set COMMANDLINE_ARGS=..." on a line of its own)', line_no=index + 1, line=content)
+            raise LaunchArgsError(
+                'COMMANDLINE_ARGS is set in a form this module does not edit (only '
+                '"set COMMANDLINE_ARGS=..." on a line of its own)',
+                line_no=index + 1,
+                line=content,
+            )
 
     def parse(self, index, content, eol):
         line_no = index + 1
@@ -334,25 +380,33 @@ class BatFormat(LaunchFormat):
         if match.group(1):
             close = content.rfind('"')
             if close < match.end():
-                raise LaunchArgsError('unbalanced quotes in the COMMANDLINE_ARGS assignment', line_no=line_no, line=content)
-            raw, suffix = content[match.end():close], content[close:]
+                raise LaunchArgsError(
+                    'unbalanced quotes in the COMMANDLINE_ARGS assignment', line_no=line_no, line=content
+                )
+            raw, suffix = content[match.end() : close], content[close:]
         else:
-            raw, suffix = content[match.end():], ''
+            raw, suffix = content[match.end() :], ''
         self.check_value(raw, bool(match.group(1)), line_no, content)
-        return Assignment(index, content[:match.end()], raw, suffix, 'raw', raw, eol)
+        return Assignment(index, content[: match.end()], raw, suffix, 'raw', raw, eol)
 
     @staticmethod
     def check_value(value, quoted, line_no, line):
         if '%' in value:
-            raise LaunchArgsError('the COMMANDLINE_ARGS value uses %VAR% expansion, so its arguments are '
-                                  'only known when the script runs', line_no=line_no, line=line)
+            raise LaunchArgsError(
+                'the COMMANDLINE_ARGS value uses %VAR% expansion, so its arguments are only known when the script runs',
+                line_no=line_no,
+                line=line,
+            )
         inside = quoted
         for c in value:
             if c == '"':
                 inside = not inside
             elif not inside and c in '&|<>^':
-                raise LaunchArgsError('the COMMANDLINE_ARGS value contains a cmd.exe operator or escape '
-                                      '(& | < > ^) outside quotes', line_no=line_no, line=line)
+                raise LaunchArgsError(
+                    'the COMMANDLINE_ARGS value contains a cmd.exe operator or escape (& | < > ^) outside quotes',
+                    line_no=line_no,
+                    line=line,
+                )
 
     def encode(self, value, style):
         return value
@@ -384,8 +438,11 @@ class EnvFormat(LaunchFormat):
 
     def check_other_forms(self, index, content):
         if _ENV_EXPORT.match(content):
-            raise LaunchArgsError('systemd does not read "export" in an EnvironmentFile: this line sets '
-                                  'nothing', line_no=index + 1, line=content)
+            raise LaunchArgsError(
+                'systemd does not read "export" in an EnvironmentFile: this line sets nothing',
+                line_no=index + 1,
+                line=content,
+            )
 
     def parse(self, index, content, eol):
         match = _ENV_ASSIGNMENT.match(content)
@@ -413,7 +470,7 @@ class EnvFormat(LaunchFormat):
                     close = line.find("'", i + 1)
                     if close < 0:
                         raise _unbalanced(line_no, line)
-                    chars.append(line[i + 1:close])
+                    chars.append(line[i + 1 : close])
                     segments.append("'")
                     i = close
                 elif c == '"':
@@ -440,8 +497,11 @@ class EnvFormat(LaunchFormat):
                 segments.append('bare')
                 if c == '\\':
                     if i + 1 >= n:
-                        raise LaunchArgsError('the COMMANDLINE_ARGS value goes on over several lines, which '
-                                              'is not supported', line_no=line_no, line=line)
+                        raise LaunchArgsError(
+                            'the COMMANDLINE_ARGS value goes on over several lines, which is not supported',
+                            line_no=line_no,
+                            line=line,
+                        )
                     chars.append(line[i + 1])
                     trailing_ws = None
                     i += 1
@@ -463,7 +523,7 @@ class EnvFormat(LaunchFormat):
 
 
 NAMES = ('sh', 'bat', 'env')
-_BY_NAME = dict((f.name, f) for f in (ShFormat(), BatFormat(), EnvFormat()))
+_BY_NAME = {f.name: f for f in (ShFormat(), BatFormat(), EnvFormat())}
 
 
 def get(name):

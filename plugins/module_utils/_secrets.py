@@ -20,8 +20,9 @@ from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalo
 
 MASK = catalog.MASK
 
-_KNOWN = frozenset(flag for entry in catalog.CATALOG.values()
-                   for flag in list(entry['values']) + list(entry['switches']))
+_KNOWN = frozenset(
+    flag for entry in catalog.CATALOG.values() for flag in list(entry['values']) + list(entry['switches'])
+)
 # A flag and the value written after it on a line nobody parses (a comment): the value is
 # a quoted run or a bare word.
 _FLAG_AND_VALUE = re.compile(r'''(?<![\w-])(--[A-Za-z0-9][\w.-]*)(=|[ \t]+)("[^"]*"?|'[^']*'?|(?!-)[^\s"']+)''')
@@ -53,15 +54,17 @@ def mask_line(line):
     line = line.rstrip('\r\n')
     for match in _FLAG_IN_LINE.finditer(line):
         if is_secret(match.group(0)):
-            return line[:match.end()] + ' ' + MASK
+            return line[: match.end()] + ' ' + MASK
     return line
 
 
 def mask_words(line):
     """A line that is shown but never parsed (a commented-out assignment in a diff), with
     the word after each secret flag replaced by the mask and every other byte kept."""
+
     def repl(match):
         if not is_secret(match.group(1)):
             return match.group(0)
         return match.group(1) + match.group(2) + MASK
+
     return _FLAG_AND_VALUE.sub(repl, line)

@@ -17,7 +17,7 @@ _WHITESPACE = ' \t\r\n'
 _NEGATIVE_NUMBER = re.compile(r'^-\d+$|^-\d*\.\d+$')
 
 
-class Word(object):
+class Word:
     __slots__ = ('start', 'end', 'value')
 
     def __init__(self, start, end, value):
@@ -46,7 +46,7 @@ def split_words(text):
                 close = text.find("'", i + 1)
                 if close < 0:
                     raise ValueError('No closing quotation')
-                chars.append(text[i + 1:close])
+                chars.append(text[i + 1 : close])
                 i = close + 1
             elif c == '"':
                 i += 1
@@ -95,7 +95,7 @@ def first_quote(text, words):
     """The first quote character inside ``words`` of ``text``, or None: new words follow
     the style the value already uses."""
     for word in words:
-        for c in text[word.start:word.end]:
+        for c in text[word.start : word.end]:
             if c in '\'"':
                 return c
     return None

@@ -233,6 +233,7 @@ ansible_facts:
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.vramfree.webui.plugins.module_utils import _command, _gpu, _proc_unit
 
 try:
@@ -261,10 +262,11 @@ def nvidia_smi_runner(module):
     def run(args):
         # LC_ALL=C: the CSV and XML parsers rely on the tool's untranslated output.
         try:
-            return _command.run([path] + list(args), module.params["command_timeout"],
-                                env_update={"LC_ALL": "C", "LANG": "C"})
+            return _command.run(
+                [path] + list(args), module.params["command_timeout"], env_update={"LC_ALL": "C", "LANG": "C"}
+            )
         except _command.CommandTimeout as exc:
-            raise _gpu.SmiCommandTimeout(str(exc))
+            raise _gpu.SmiCommandTimeout(str(exc)) from exc
 
     return run
 
@@ -280,8 +282,9 @@ def main():
     )
     backend = module.params["backend"]
     if module.params["command_timeout"] <= 0:
-        module.fail_json(msg="command_timeout must be a number of seconds above 0, got %d"
-                         % module.params["command_timeout"])
+        module.fail_json(
+            msg="command_timeout must be a number of seconds above 0, got %d" % module.params["command_timeout"]
+        )
     if backend == "nvml" and pynvml is None:
         module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=PYNVML_IMPORT_ERROR)
 

@@ -216,8 +216,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
-from ansible_collections.vramfree.webui.plugins.module_utils import _secrets
+from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args, _secrets
 
 
 def _display(text):
@@ -244,13 +243,16 @@ def _validate(module, args_text, ui, files):
         try:
             with open(path, 'rb') as source:
                 accepted |= catalog.defined_flags(source.read().decode('utf-8', 'replace'))
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             module.fail_json(msg='validate_with: cannot read %s: %s' % (path, exc))
     names = [flag for flag, _values, _inline in _launch_args.parse_args(args_text, ui) if flag]
     unknown = catalog.unknown_flags(names, accepted)
     if unknown:
-        module.fail_json(msg='%s not defined by %s: the web UI would refuse to start; the file was left as it was'
-                         % (', '.join(unknown), ', '.join(files)), unknown_flags=unknown)
+        module.fail_json(
+            msg='%s not defined by %s: the web UI would refuse to start; the file was left as it was'
+            % (', '.join(unknown), ', '.join(files)),
+            unknown_flags=unknown,
+        )
 
 
 def _temporary(directory, target, data):
@@ -264,10 +266,11 @@ def _write(module, target, data):
     directory = os.path.dirname(target) or '.'
     try:
         tmp = _temporary(directory, target, data)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         if not module.params['unsafe_writes']:
-            module.fail_json(msg='cannot write a temporary file in %s: %s' % (directory, exc),
-                             exception=traceback.format_exc())
+            module.fail_json(
+                msg='cannot write a temporary file in %s: %s' % (directory, exc), exception=traceback.format_exc()
+            )
         # atomic_move falls back to writing the file in place when unsafe_writes allows it;
         # it only needs the new content somewhere it can read.
         tmp = _temporary(module.tmpdir, target, data)
@@ -283,8 +286,7 @@ def main():
             path=dict(type='path', required=True, aliases=['dest']),
             format=dict(type='str', default='auto', choices=['auto', 'sh', 'bat', 'env']),
             flags=dict(type='dict', default={}),
-            memory_mode=dict(type='str', default='keep',
-                             choices=['keep'] + catalog.all_memory_mode_names()),
+            memory_mode=dict(type='str', default='keep', choices=['keep'] + catalog.all_memory_mode_names()),
             ui=dict(type='str', default='a1111', choices=list(catalog.UIS)),
             create=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
@@ -309,8 +311,7 @@ def main():
     if not exists and not module.params['create']:
         module.fail_json(msg='%s does not exist and create is false' % path)
     if not exists and not os.path.isdir(os.path.dirname(target) or '.'):
-        module.fail_json(msg='%s cannot be created: the directory %s does not exist'
-                         % (path, os.path.dirname(target)))
+        module.fail_json(msg='%s cannot be created: the directory %s does not exist' % (path, os.path.dirname(target)))
 
     before = b''
     if exists:
@@ -319,9 +320,9 @@ def main():
     # surrogateescape carries bytes that are not UTF-8 through the edit unchanged.
     text = before.decode('utf-8', 'surrogateescape')
     try:
-        result = _launch_args.edit_text(text, fmt, ui=ui, flags=flags,
-                                        memory_mode=module.params['memory_mode'],
-                                        create=module.params['create'])
+        result = _launch_args.edit_text(
+            text, fmt, ui=ui, flags=flags, memory_mode=module.params['memory_mode'], create=module.params['create']
+        )
     except _launch_args.LaunchArgsError as exc:
         module.fail_json(msg='%s: %s; the file was left as it was' % (path, exc))
     module.no_log_values.update(result.secrets)
@@ -338,7 +339,9 @@ def main():
         added=[_display(a) for a in result.added],
         removed=[_display(a) for a in result.removed],
         command_line=_display(_launch_args.command_line(result.args_after, ui)),
-        msg=('COMMANDLINE_ARGS changed on line %d' % result.line_no) if result.changed else 'COMMANDLINE_ARGS already as asked',
+        msg=('COMMANDLINE_ARGS changed on line %d' % result.line_no)
+        if result.changed
+        else 'COMMANDLINE_ARGS already as asked',
     )
     if module._diff:
         results['diff'] = dict(

@@ -32,6 +32,7 @@ class BenchmarkError(ValueError):
 
 # Which modes, and what runs now ---------------------------------------------------------
 
+
 def modes_to_try(ui, model='sd15', modes=None) -> list:
     """The memory modes to try, fastest first.
 
@@ -42,21 +43,21 @@ def modes_to_try(ui, model='sd15', modes=None) -> list:
     is put in the UI's own fastest-first order.
     """
     if ui not in API_UIS:
-        raise BenchmarkError('%s has no txt2img API of A1111\'s shape; benchmarkable: %s'
-                             % (ui, ', '.join(API_UIS)))
+        raise BenchmarkError('%s has no txt2img API of A1111\'s shape; benchmarkable: %s' % (ui, ', '.join(API_UIS)))
     order = catalog.memory_modes(ui)
     if modes:
         if isinstance(modes, str) or not isinstance(modes, (list, tuple)):
             raise BenchmarkError('modes must be a list of memory modes, got %r' % (modes,))
         unknown = [m for m in modes if m not in order]
         if unknown:
-            raise BenchmarkError('%s has no memory mode %s; its modes: %s'
-                                 % (ui, ', '.join(map(repr, unknown)), ', '.join(order)))
+            raise BenchmarkError(
+                '%s has no memory mode %s; its modes: %s' % (ui, ', '.join(map(repr, unknown)), ', '.join(order))
+            )
         return [m for m in order if m in modes]
     try:
         return [mode for mode, _mib in _memory_mode.table(ui, model)]
     except _memory_mode.MemoryModeError as exc:
-        raise BenchmarkError(str(exc))
+        raise BenchmarkError(str(exc)) from exc
 
 
 def running_mode(cmd_flags, ui) -> str:
@@ -86,17 +87,21 @@ def probe(status, url='', cmd_flags=None, ui='a1111') -> dict:
     answered.
     """
     if ui not in API_UIS:
-        return {'benchmarkable': False, 'mode': None,
-                'reason': '%s has no txt2img API of A1111\'s shape (benchmarkable: %s)' % (ui, ', '.join(API_UIS))}
+        return {
+            'benchmarkable': False,
+            'mode': None,
+            'reason': '%s has no txt2img API of A1111\'s shape (benchmarkable: %s)' % (ui, ', '.join(API_UIS)),
+        }
     status = -1 if status is None else int(status)
     if status == 200:
-        return {'benchmarkable': True, 'mode': running_mode(cmd_flags, ui),
-                'reason': 'the API answers on %s' % url}
+        return {'benchmarkable': True, 'mode': running_mode(cmd_flags, ui), 'reason': 'the API answers on %s' % url}
     if status == 404:
         reason = 'the web UI runs without --api (%s answers 404): add api: true to webui_flags' % url
     elif status in (401, 403):
-        reason = ('the API asks for a login (--api-auth) and benchmark_api_auth is missing or wrong (%s answers %d)'
-                  % (url, status))
+        reason = 'the API asks for a login (--api-auth) and benchmark_api_auth is missing or wrong (%s answers %d)' % (
+            url,
+            status,
+        )
     elif status < 0:
         reason = 'nothing answers on %s: the web UI is not running' % url
     else:
@@ -153,8 +158,14 @@ def trial(answer, mode, phase='current', steps=20, images=1) -> dict:
     status = -1 if status is None else int(status)
     body = answer.get('body')
     result = {
-        'phase': phase, 'mode': mode, 'ok': False, 'oom': False, 'error': None,
-        'http_status': status, 'seconds_per_image': None, 'seconds_per_it': None,
+        'phase': phase,
+        'mode': mode,
+        'ok': False,
+        'oom': False,
+        'error': None,
+        'http_status': status,
+        'seconds_per_image': None,
+        'seconds_per_it': None,
         'simulated': bool(isinstance(body, dict) and body.get('simulated') is True),
         'remembered': False,
     }
@@ -163,8 +174,7 @@ def trial(answer, mode, phase='current', steps=20, images=1) -> dict:
         if isinstance(elapsed, bool) or not isinstance(elapsed, (int, float)) or elapsed < 0:
             raise BenchmarkError('the answer has no elapsed_s (seconds), got %r' % (elapsed,))
         per_image = float(elapsed) / images
-        result.update(ok=True, seconds_per_image=round(per_image, 4),
-                      seconds_per_it=round(per_image / steps, 4))
+        result.update(ok=True, seconds_per_image=round(per_image, 4), seconds_per_it=round(per_image / steps, 4))
         return result
     oom = out_of_memory_text(body if body is not None else answer.get('text'))
     if oom:
@@ -184,10 +194,16 @@ def failed_start(mode, phase, journal_lines) -> dict:
     when its log says so (a UI that runs out while loading the model at start)."""
     oom = out_of_memory_text(journal_lines)
     return {
-        'phase': phase, 'mode': mode, 'ok': False, 'oom': bool(oom),
+        'phase': phase,
+        'mode': mode,
+        'ok': False,
+        'oom': bool(oom),
         'error': ('out of memory at start: %s' % oom) if oom else 'the web UI did not answer after the restart',
-        'http_status': -1, 'seconds_per_image': None, 'seconds_per_it': None,
-        'simulated': False, 'remembered': False,
+        'http_status': -1,
+        'seconds_per_image': None,
+        'seconds_per_it': None,
+        'simulated': False,
+        'remembered': False,
     }
 
 
@@ -202,6 +218,7 @@ def _positive(value, name) -> int:
 
 # What an earlier run proved -------------------------------------------------------------
 
+
 def conditions(ui, model, gpu, width, height, args) -> dict:
     """What a trial's out-of-memory result depends on, besides the free VRAM: the UI and
     model family, the GPU, the image size, and the launch arguments other than the memory
@@ -211,9 +228,11 @@ def conditions(ui, model, gpu, width, height, args) -> dict:
     others = [a for a in (args or []) if a not in memory_flags]
     gpu = gpu or {}
     return {
-        'ui': ui, 'model': model,
+        'ui': ui,
+        'model': model,
         'gpu': gpu.get('uuid') or gpu.get('name'),
-        'width': int(width), 'height': int(height),
+        'width': int(width),
+        'height': int(height),
         'args_sha256': hashlib.sha256('\0'.join(others).encode('utf-8')).hexdigest(),
     }
 
@@ -253,11 +272,17 @@ def remembered_oom(memory, key, mode, free_mib, margin_mib=128):
 
 def remembered_trial(mode, seen_free_mib) -> dict:
     return {
-        'phase': 'autotune', 'mode': mode, 'ok': False, 'oom': True,
+        'phase': 'autotune',
+        'mode': mode,
+        'ok': False,
+        'oom': True,
         'error': 'out of memory in an earlier run with %d MiB free, and no more is free now: not tried again'
-                 % seen_free_mib,
-        'http_status': None, 'seconds_per_image': None, 'seconds_per_it': None,
-        'simulated': False, 'remembered': True,
+        % seen_free_mib,
+        'http_status': None,
+        'seconds_per_image': None,
+        'seconds_per_it': None,
+        'simulated': False,
+        'remembered': True,
     }
 
 
@@ -278,6 +303,7 @@ def memory(previous, key, trials, free_mib) -> dict:
 
 
 # The winner -----------------------------------------------------------------------------
+
 
 def choose(trials, modes) -> str | None:
     """The fastest mode that completed: the lowest s/it among successful autotune trials,
@@ -306,6 +332,7 @@ def comparison(before, after) -> dict | None:
 
 # The report -----------------------------------------------------------------------------
 
+
 def host_entry(record) -> dict:
     """One host's part of benchmark.json from what the playbook recorded on it (None: it
     recorded nothing, the host was unreachable)."""
@@ -325,8 +352,9 @@ def host_entry(record) -> dict:
     before = _last(trials, 'before')
     # After the change: its own measurement, else the chosen mode's autotune trial (with
     # the trials fastest first the UI runs on it already; it is not measured twice).
-    after = _last(trials, 'after') or _last([t for t in trials if t.get('ok') and t.get('mode') == record.get('chosen_mode')],
-                                            'autotune')
+    after = _last(trials, 'after') or _last(
+        [t for t in trials if t.get('ok') and t.get('mode') == record.get('chosen_mode')], 'autotune'
+    )
     return {
         'status': status,
         'reason': record.get('reason'),
@@ -382,12 +410,27 @@ def table_rows(report) -> list:
                     result += ', chosen'
             else:
                 result = item['error'] or 'failed'
-            rows.append((host, item['phase'], item['mode'], _seconds(item['seconds_per_it']),
-                         _seconds(item['seconds_per_image']), result))
+            rows.append(
+                (
+                    host,
+                    item['phase'],
+                    item['mode'],
+                    _seconds(item['seconds_per_it']),
+                    _seconds(item['seconds_per_image']),
+                    result,
+                )
+            )
         if entry['compare']:
-            rows.append((host, 'speed-up', '%s -> %s' % (entry['compare']['before']['mode'],
-                                                         entry['compare']['after']['mode']),
-                         '-', '-', 'x%.2f' % entry['compare']['speedup']))
+            rows.append(
+                (
+                    host,
+                    'speed-up',
+                    '%s -> %s' % (entry['compare']['before']['mode'], entry['compare']['after']['mode']),
+                    '-',
+                    '-',
+                    'x%.2f' % entry['compare']['speedup'],
+                )
+            )
     return rows
 
 
@@ -410,13 +453,23 @@ def markdown(report) -> str:
     request = (report or {}).get('request') or {}
     lines = ['# Web UI benchmark', '']
     if request:
-        lines.append('One txt2img request: %s steps, %sx%s, seed %s, sampler %s.'
-                     % (request.get('steps'), request.get('width'), request.get('height'),
-                        request.get('seed'), request.get('sampler_name')))
+        lines.append(
+            'One txt2img request: %s steps, %sx%s, seed %s, sampler %s.'
+            % (
+                request.get('steps'),
+                request.get('width'),
+                request.get('height'),
+                request.get('seed'),
+                request.get('sampler_name'),
+            )
+        )
         lines.append('')
     if report.get('simulated'):
-        lines += ['**Simulated**: some answers came from a stand-in web UI (no GPU, no image); '
-                  'their timings and out-of-memory errors are made up by it.', '']
+        lines += [
+            '**Simulated**: some answers came from a stand-in web UI (no GPU, no image); '
+            'their timings and out-of-memory errors are made up by it.',
+            '',
+        ]
     lines += ['| ' + ' | '.join(HEADERS) + ' |', '|' + '---|' * len(HEADERS)]
     for row in table_rows(report):
         lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')

@@ -23,13 +23,15 @@ def _holders(gpu: dict, desktop_units) -> list:
     holders = []
     for proc in sorted(gpu.get('processes') or [], key=lambda p: -(p.get('used_memory_mib') or 0)):
         unit = proc.get('unit')
-        holders.append({
-            'pid': proc.get('pid'),
-            'name': (proc.get('name') or 'unknown').rsplit('/', 1)[-1],
-            'used_mib': proc.get('used_memory_mib'),
-            'unit': unit,
-            'desktop': proc.get('type') == 'graphics' or unit in desktop_units,
-        })
+        holders.append(
+            {
+                'pid': proc.get('pid'),
+                'name': (proc.get('name') or 'unknown').rsplit('/', 1)[-1],
+                'used_mib': proc.get('used_memory_mib'),
+                'unit': unit,
+                'desktop': proc.get('type') == 'graphics' or unit in desktop_units,
+            }
+        )
     return holders
 
 
@@ -49,15 +51,24 @@ def _gpus(before: dict | None, after: dict | None, desktop_units) -> list:
     by_index = {}
     for when, facts in (('before', before), ('after', after)):
         for gpu in (facts or {}).get('gpus') or []:
-            entry = by_index.setdefault(gpu.get('index'), {
-                'index': gpu.get('index'), 'name': gpu.get('name'), 'uuid': gpu.get('uuid'),
-                'total_mib': gpu.get('memory_total_mib'), 'before': None, 'after': None})
+            entry = by_index.setdefault(
+                gpu.get('index'),
+                {
+                    'index': gpu.get('index'),
+                    'name': gpu.get('name'),
+                    'uuid': gpu.get('uuid'),
+                    'total_mib': gpu.get('memory_total_mib'),
+                    'before': None,
+                    'after': None,
+                },
+            )
             entry[when] = _snapshot(gpu, desktop_units)
     return [by_index[key] for key in sorted(by_index, key=lambda i: (i is None, i))]
 
 
 def site_record(hostvars: dict) -> dict:
     """What site recorded on one host, picked from its hostvars."""
+
     def get(key):
         return _lookup(hostvars, key)
 
@@ -107,8 +118,11 @@ def access(host, webui, proxy) -> dict | None:
     if not host:
         return None
     # playbook tunnel writes a "<host>-webui" entry into the laptop's ssh config.
-    return {'how': 'tunnel', 'command': 'ssh -N %s-webui' % host,
-            'url': 'http://localhost:<local port that tunnel.yml printed>/'}
+    return {
+        'how': 'tunnel',
+        'command': 'ssh -N %s-webui' % host,
+        'url': 'http://localhost:<local port that tunnel.yml printed>/',
+    }
 
 
 def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
@@ -169,8 +183,11 @@ def _access_text(reach) -> str:
     if not reach:
         return '-'
     if reach['how'] == 'proxy':
-        return '%s (for %s%s)' % (reach['url'], reach['allow'] if isinstance(reach['allow'], str)
-                                  else ', '.join(reach['allow'] or []), ', with a password' if reach['auth'] else '')
+        return '%s (for %s%s)' % (
+            reach['url'],
+            reach['allow'] if isinstance(reach['allow'], str) else ', '.join(reach['allow'] or []),
+            ', with a password' if reach['auth'] else '',
+        )
     return '`%s`, then %s' % (reach['command'], reach['url'])
 
 
@@ -183,53 +200,93 @@ def _bench_cells(bench: dict) -> list:
     ran = [t for t in bench.get('trials') or [] if t.get('ok') and t.get('mode') == chosen]
     last = ran[-1] if ran else {}
     before = compare.get('before') or {}
-    return [chosen or '-', '%s' % last.get('seconds_per_it', '-'), '%s' % last.get('seconds_per_image', '-'),
-            '%s at %s s/it' % (before['mode'], before.get('seconds_per_it')) if before.get('mode') else '-',
-            'x%s' % compare['speedup'] if compare.get('speedup') else '-',
-            'yes' if bench.get('simulated') else 'no']
+    return [
+        chosen or '-',
+        '%s' % last.get('seconds_per_it', '-'),
+        '%s' % last.get('seconds_per_image', '-'),
+        '%s at %s s/it' % (before['mode'], before.get('seconds_per_it')) if before.get('mode') else '-',
+        'x%s' % compare['speedup'] if compare.get('speedup') else '-',
+        'yes' if bench.get('simulated') else 'no',
+    ]
 
 
 def markdown(report: dict) -> str:
     """The report as a Markdown document."""
     if not isinstance(report, dict) or 'hosts' not in report:
         raise ReportError('expected a report built by fleet_report')
-    lines = ['# VRAM report', '',
-             '| Host | GPU | Total | Used before | Used after | Free after | Held before | Held after |',
-             '|---|---|---:|---:|---:|---:|---|---|']
+    lines = [
+        '# VRAM report',
+        '',
+        '| Host | GPU | Total | Used before | Used after | Free after | Held before | Held after |',
+        '|---|---|---:|---:|---:|---:|---|---|',
+    ]
     for host, entry in report['hosts'].items():
         if not entry['gpus']:
             lines.append('| %s | no GPU found | - | - | - | - | - | - |' % _cell(host))
         for gpu in entry['gpus']:
             before, after = gpu['before'] or {}, gpu['after'] or {}
-            lines.append('| %s | %s: %s | %s | %s | %s | %s | %s | %s |' % (
-                _cell(host), gpu['index'], _cell(gpu['name'] or 'unknown'), _mib(gpu['total_mib']),
-                _mib(before.get('used_mib')), _mib(after.get('used_mib')), _mib(after.get('free_mib')),
-                _cell(_holder_text(gpu['before'])), _cell(_holder_text(gpu['after']))))
-    lines += ['', '## Web UIs', '',
-              '| Host | UI | GPU | Memory mode | Why | URL on the host | From elsewhere |', '|---|---|---|---|---|---|---|']
+            lines.append(
+                '| %s | %s: %s | %s | %s | %s | %s | %s | %s |'
+                % (
+                    _cell(host),
+                    gpu['index'],
+                    _cell(gpu['name'] or 'unknown'),
+                    _mib(gpu['total_mib']),
+                    _mib(before.get('used_mib')),
+                    _mib(after.get('used_mib')),
+                    _mib(after.get('free_mib')),
+                    _cell(_holder_text(gpu['before'])),
+                    _cell(_holder_text(gpu['after'])),
+                )
+            )
+    lines += [
+        '',
+        '## Web UIs',
+        '',
+        '| Host | UI | GPU | Memory mode | Why | URL on the host | From elsewhere |',
+        '|---|---|---|---|---|---|---|',
+    ]
     for host, entry in report['hosts'].items():
         webui = entry['webui']
         if not webui:
             lines.append('| %s | - | - | not run | - | - | - |' % _cell(host))
         elif not webui.get('configured'):
-            lines.append('| %s | %s | - | not configured | %s | - | - |' % (
-                _cell(host), _cell(webui.get('ui')), _cell(webui.get('memory_reason') or 'no GPU')))
+            lines.append(
+                '| %s | %s | - | not configured | %s | - | - |'
+                % (_cell(host), _cell(webui.get('ui')), _cell(webui.get('memory_reason') or 'no GPU'))
+            )
         else:
-            lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
-                _cell(host), _cell(webui.get('ui')), webui.get('gpu'), _cell(webui.get('memory_mode')),
-                _cell(webui.get('memory_reason')), _cell(webui.get('url')), _cell(_access_text(entry.get('access')))))
+            lines.append(
+                '| %s | %s | %s | %s | %s | %s | %s |'
+                % (
+                    _cell(host),
+                    _cell(webui.get('ui')),
+                    webui.get('gpu'),
+                    _cell(webui.get('memory_mode')),
+                    _cell(webui.get('memory_reason')),
+                    _cell(webui.get('url')),
+                    _cell(_access_text(entry.get('access'))),
+                )
+            )
     benchmarked = [(host, entry['benchmark']) for host, entry in report['hosts'].items() if entry.get('benchmark')]
     if benchmarked:
-        lines += ['', '## Benchmark', '', '| Host | Mode | s/it | s/image | Before | Speed-up | Simulated |',
-                  '|---|---|---:|---:|---|---:|---|']
+        lines += [
+            '',
+            '## Benchmark',
+            '',
+            '| Host | Mode | s/it | s/image | Before | Speed-up | Simulated |',
+            '|---|---|---:|---:|---|---:|---|',
+        ]
         for host, bench in benchmarked:
             lines.append('| %s | %s |' % (_cell(host), ' | '.join(_cell(c) for c in _bench_cells(bench))))
     if report['failed']:
         lines += ['', '## Failed hosts', '']
         for host in report['failed']:
             failure = report['hosts'][host]['failure'] or {}
-            lines.append('- **%s**: %s%s' % (host, failure.get('msg') or 'failed',
-                                             ' (task: %s)' % failure['task'] if failure.get('task') else ''))
+            lines.append(
+                '- **%s**: %s%s'
+                % (host, failure.get('msg') or 'failed', ' (task: %s)' % failure['task'] if failure.get('task') else '')
+            )
     return '\n'.join(lines) + '\n'
 
 
@@ -252,29 +309,39 @@ def _bar(label, total, snapshot) -> list:
     free = snapshot['free_mib'] or 0
     reserved = max(total - desktop - webui - other - free, 0)
     parts = [('desktop', desktop), ('webui', webui), ('other', other), ('reserved', reserved), ('free', free)]
-    cells = ''.join('<div class="%s" style="width:%.2f%%" title="%s: %d MiB"></div>' % (kind, 100.0 * mib / total, kind, mib)
-                    for kind, mib in parts if mib)
-    return ['<div>%s: %d MiB free of %d MiB (desktop %d, web UI %d, other and driver %d MiB)</div>'
-            % (label, free, total, desktop, webui, other + reserved),
-            '<div class="bar">%s</div>' % cells]
+    cells = ''.join(
+        '<div class="%s" style="width:%.2f%%" title="%s: %d MiB"></div>' % (kind, 100.0 * mib / total, kind, mib)
+        for kind, mib in parts
+        if mib
+    )
+    return [
+        '<div>%s: %d MiB free of %d MiB (desktop %d, web UI %d, other and driver %d MiB)</div>'
+        % (label, free, total, desktop, webui, other + reserved),
+        '<div class="bar">%s</div>' % cells,
+    ]
 
 
 def _esc(text) -> str:
-    return (str(text).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
-            .replace('"', '&quot;'))
+    return str(text).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('"', '&quot;')
 
 
 def html(report: dict) -> str:
     """The report as one self-contained HTML page (no external assets: it opens from disk)."""
     if not isinstance(report, dict) or 'hosts' not in report:
         raise ReportError('expected a report built by fleet_report')
-    out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8"><title>VRAM report</title>',
-           '<style>%s</style></head><body>' % _STYLE, '<h1>VRAM report</h1>',
-           '<p class="legend">VRAM held by<span class="desktop"></span>the desktop<span class="webui"></span>'
-           'the web UI<span class="other"></span>other processes<span class="reserved"></span>'
-           'the driver<span class="free"></span>free</p>']
+    out = [
+        '<!DOCTYPE html>',
+        '<html><head><meta charset="utf-8"><title>VRAM report</title>',
+        '<style>%s</style></head><body>' % _STYLE,
+        '<h1>VRAM report</h1>',
+        '<p class="legend">VRAM held by<span class="desktop"></span>the desktop<span class="webui"></span>'
+        'the web UI<span class="other"></span>other processes<span class="reserved"></span>'
+        'the driver<span class="free"></span>free</p>',
+    ]
     for host, entry in report['hosts'].items():
-        out.append('<h2>%s%s</h2>' % (_esc(host), ' <span class="failed">(failed)</span>' if entry['status'] != 'ok' else ''))
+        out.append(
+            '<h2>%s%s</h2>' % (_esc(host), ' <span class="failed">(failed)</span>' if entry['status'] != 'ok' else '')
+        )
         if entry['failure']:
             out.append('<p class="failed">%s</p>' % _esc(entry['failure'].get('msg')))
         if not entry['gpus']:
@@ -286,17 +353,32 @@ def html(report: dict) -> str:
             out.append('</div>')
         webui = entry['webui']
         if webui and webui.get('configured'):
-            out.append('<p>Web UI: %s on GPU %s, memory mode <b>%s</b> (%s). On the host: <code>%s</code>. '
-                       'From elsewhere: %s</p>' % (
-                           _esc(webui.get('ui')), _esc(webui.get('gpu')), _esc(webui.get('memory_mode')),
-                           _esc(webui.get('memory_reason')), _esc(webui.get('url')),
-                           _esc(_access_text(entry.get('access')).replace('`', ''))))
+            out.append(
+                '<p>Web UI: %s on GPU %s, memory mode <b>%s</b> (%s). On the host: <code>%s</code>. '
+                'From elsewhere: %s</p>'
+                % (
+                    _esc(webui.get('ui')),
+                    _esc(webui.get('gpu')),
+                    _esc(webui.get('memory_mode')),
+                    _esc(webui.get('memory_reason')),
+                    _esc(webui.get('url')),
+                    _esc(_access_text(entry.get('access')).replace('`', '')),
+                )
+            )
         elif webui:
             out.append('<p>Web UI not configured: %s</p>' % _esc(webui.get('memory_reason')))
         if entry.get('benchmark'):
             mode, per_it, per_image, before, speedup, simulated = _bench_cells(entry['benchmark'])
-            out.append('<p>Benchmark%s: %s, %s s/it, %s s/image; before: %s; speed-up %s</p>' % (
-                ' (simulated)' if simulated == 'yes' else '', _esc(mode), _esc(per_it), _esc(per_image),
-                _esc(before), _esc(speedup)))
+            out.append(
+                '<p>Benchmark%s: %s, %s s/it, %s s/image; before: %s; speed-up %s</p>'
+                % (
+                    ' (simulated)' if simulated == 'yes' else '',
+                    _esc(mode),
+                    _esc(per_it),
+                    _esc(per_image),
+                    _esc(before),
+                    _esc(speedup),
+                )
+            )
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

@@ -46,21 +46,24 @@ def select_gpu(gpu_vram, gpu=0):
     """The GPU entry of a ``gpu_vram`` fact: by its ``index``, or ``'auto'`` for the one
     with the most free VRAM (lowest index on a tie)."""
     if not isinstance(gpu_vram, dict) or not isinstance(gpu_vram.get('gpus'), list):
-        raise MemoryModeError('expected the gpu_vram fact (a dict with a "gpus" list), got %s'
-                              % type(gpu_vram).__name__)
+        raise MemoryModeError(
+            'expected the gpu_vram fact (a dict with a "gpus" list), got %s' % type(gpu_vram).__name__
+        )
     gpus = gpu_vram['gpus']
     if not gpus:
         raise MemoryModeError('gpu_vram lists no GPUs (backend: %s)' % gpu_vram.get('backend'))
     for position, entry in enumerate(gpus):
         if not isinstance(entry, dict):
-            raise MemoryModeError('gpu_vram.gpus[%d] is a %s (%r), not a GPU entry'
-                                  % (position, type(entry).__name__, entry))
+            raise MemoryModeError(
+                'gpu_vram.gpus[%d] is a %s (%r), not a GPU entry' % (position, type(entry).__name__, entry)
+            )
     if gpu == 'auto':
         usable = [g for g in gpus if not g.get('error') and isinstance(g.get('memory_free_mib'), int)]
         if not usable:
-            raise MemoryModeError('no GPU in gpu_vram reports its free memory: %s'
-                                  % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no memory_free_mib')
-                                              for g in gpus))
+            raise MemoryModeError(
+                'no GPU in gpu_vram reports its free memory: %s'
+                % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no memory_free_mib') for g in gpus)
+            )
         return sorted(usable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))[0]
     index = _index(gpu)
     if index is None:
@@ -72,8 +75,9 @@ def select_gpu(gpu_vram, gpu=0):
             if not isinstance(entry.get('memory_free_mib'), int):
                 raise MemoryModeError('GPU %d has no memory_free_mib' % index)
             return entry
-    raise MemoryModeError('no GPU with index %d in gpu_vram; indexes: %s'
-                          % (index, ', '.join(str(g.get('index')) for g in gpus)))
+    raise MemoryModeError(
+        'no GPU with index %d in gpu_vram; indexes: %s' % (index, ', '.join(str(g.get('index')) for g in gpus))
+    )
 
 
 def _index(value):
@@ -107,8 +111,7 @@ def table(ui, model, thresholds=None):
         override = (override.get(ui) or {}).get(model) or {}
     for mode, mib in override.items():
         if mode not in modes:
-            raise MemoryModeError('thresholds: %s has no memory mode %r; its modes: %s'
-                                  % (ui, mode, ', '.join(modes)))
+            raise MemoryModeError('thresholds: %s has no memory mode %r; its modes: %s' % (ui, mode, ', '.join(modes)))
         if mib is None:
             merged.pop(mode, None)
         elif isinstance(mib, bool) or not isinstance(mib, int) or mib < 0:

@@ -32,8 +32,8 @@ def _sources(allow):
             network = ipaddress.ip_network(str(item).strip(), strict=False)
         except ValueError:
             raise ExposureError(
-                "proxy_allow: %r is not an address or a network in CIDR form (e.g. 192.168.1.0/24, 10.0.0.5)"
-                % (item,))
+                "proxy_allow: %r is not an address or a network in CIDR form (e.g. 192.168.1.0/24, 10.0.0.5)" % (item,)
+            ) from None
         if str(network) not in sources:
             sources.append(str(network))
     return sources
@@ -82,16 +82,22 @@ def exposure(allow, auth_users=None, allow_public=False, kind="socat", port=7861
     problems = []
     if kind == "socat":
         if names:
-            problems.append("socat has no passwords, so proxy_auth_users would protect nothing: "
-                            "use proxy_kind: nginx for basic auth")
+            problems.append(
+                "socat has no passwords, so proxy_auth_users would protect nothing: "
+                "use proxy_kind: nginx for basic auth"
+            )
         if tls != "none":
             problems.append("socat forwards plain TCP: use proxy_kind: nginx for proxy_tls: %s" % tls)
         if any(ipaddress.ip_network(s).version == 6 for s in sources):
-            problems.append("socat listens on IPv4 only (TCP4-LISTEN): an IPv6 network in proxy_allow "
-                            "would never match; use proxy_kind: nginx for IPv6 sources")
+            problems.append(
+                "socat listens on IPv4 only (TCP4-LISTEN): an IPv6 network in proxy_allow "
+                "would never match; use proxy_kind: nginx for IPv6 sources"
+            )
         elif len(sources) > 1 and not public:
-            problems.append("socat takes a single range= (it silently uses the first one): give one "
-                            "network in proxy_allow (e.g. 192.168.1.0/24), or use proxy_kind: nginx for several")
+            problems.append(
+                "socat takes a single range= (it silently uses the first one): give one "
+                "network in proxy_allow (e.g. 192.168.1.0/24), or use proxy_kind: nginx for several"
+            )
         elif len(sources) == 1:
             result["socat_range"] = sources[0]
     if public and not names and not allow_public:
@@ -101,9 +107,14 @@ def exposure(allow, auth_users=None, allow_public=False, kind="socat", port=7861
             "(your LAN) or ['192.168.1.20/32'] (your laptop)%s; reach it through an SSH tunnel "
             "(playbook vramfree.webui.tunnel) with proxy_kind: none; or, if everyone is meant, "
             "set proxy_allow_public: true"
-            % (port, "proxy_allow is empty" if not sources else "proxy_allow holds %s"
-               % ", ".join(s for s in sources if s.endswith("/0")),
-               ", or set proxy_auth_users with proxy_kind: nginx" if kind == "nginx" else ""))
+            % (
+                port,
+                "proxy_allow is empty"
+                if not sources
+                else "proxy_allow holds %s" % ", ".join(s for s in sources if s.endswith("/0")),
+                ", or set proxy_auth_users with proxy_kind: nginx" if kind == "nginx" else "",
+            )
+        )
     if problems:
         result["refusal"] = "proxy_kind %s refused, nothing was changed: %s." % (kind, "; ".join(problems))
     return result

@@ -22,7 +22,7 @@ def _port(value, what):
             raise ValueError()
         port = int(str(value).strip())
     except (TypeError, ValueError):
-        raise TunnelError("%s must be a TCP port number, got %r" % (what, value))
+        raise TunnelError("%s must be a TCP port number, got %r" % (what, value)) from None
     if not 1 <= port <= 65535:
         raise TunnelError("%s must be a TCP port number (1-65535), got %r" % (what, value))
     return port
@@ -58,8 +58,10 @@ def tunnel_plan(hosts, first_port=7860):
         if host.get("local_port") is not None:
             port = _port(host["local_port"], "tunnel_local_port of %s" % host.get("name"))
             if port in taken:
-                raise TunnelError("tunnel_local_port %d is given to both %s and %s: each host needs its own"
-                                  % (port, taken[port], host.get("name")))
+                raise TunnelError(
+                    "tunnel_local_port %d is given to both %s and %s: each host needs its own"
+                    % (port, taken[port], host.get("name"))
+                )
             taken[port] = host.get("name")
 
     planned, lines, next_port = [], [], first
@@ -88,19 +90,27 @@ def tunnel_plan(hosts, first_port=7860):
         if host.get("key"):
             lines.append("    IdentityFile %s" % _word(host["key"], "the key of %s" % name))
         # Bound to the laptop's loopback: nobody else on the laptop's network gets in.
-        lines.append("    LocalForward 127.0.0.1:%d %s:%d"
-                     % (local, "[%s]" % target if ":" in target else target, remote))
+        lines.append(
+            "    LocalForward 127.0.0.1:%d %s:%d" % (local, "[%s]" % target if ":" in target else target, remote)
+        )
         # A local port already in use fails the ssh command instead of leaving a dead tunnel.
         lines.append("    ExitOnForwardFailure yes")
-        planned.append(dict(name=name, alias=alias, local_port=local,
-                            target="%s:%d" % (target, remote),
-                            url="http://127.0.0.1:%d/" % local,
-                            command="ssh -N %s" % alias))
+        planned.append(
+            dict(
+                name=name,
+                alias=alias,
+                local_port=local,
+                target="%s:%d" % (target, remote),
+                url="http://127.0.0.1:%d/" % local,
+                command="ssh -N %s" % alias,
+            )
+        )
     return dict(hosts=planned, block="\n".join(lines))
 
 
 def host_entry(hostvars):
     """One host of tunnel_plan, from that host's inventory variables (hostvars[name])."""
+
     def get(*keys):
         for key in keys:
             value = hostvars.get(key)
@@ -108,11 +118,13 @@ def host_entry(hostvars):
                 return value
         return None
 
-    return dict(name=get("inventory_hostname"),
-                address=get("ansible_host", "ansible_ssh_host"),
-                user=get("ansible_user", "ansible_ssh_user"),
-                port=get("ansible_port", "ansible_ssh_port"),
-                key=get("ansible_ssh_private_key_file", "ansible_private_key_file"),
-                local_port=get("tunnel_local_port"),
-                remote_port=get("webui_port"),
-                listen=get("webui_listen"))
+    return dict(
+        name=get("inventory_hostname"),
+        address=get("ansible_host", "ansible_ssh_host"),
+        user=get("ansible_user", "ansible_ssh_user"),
+        port=get("ansible_port", "ansible_ssh_port"),
+        key=get("ansible_ssh_private_key_file", "ansible_private_key_file"),
+        local_port=get("tunnel_local_port"),
+        remote_port=get("webui_port"),
+        listen=get("webui_listen"),
+    )

@@ -18,12 +18,16 @@ def _holders(gpu: dict, top: int) -> str:
     if not gpu.get("processes_supported"):
         return "(process list not supported)"
     # Largest first; a holder whose size the driver cannot tell goes last.
-    ranked = sorted(gpu.get("processes") or [],
-                    key=lambda p: (p.get("used_memory_mib") is None, -(p.get("used_memory_mib") or 0), p["pid"]))
+    ranked = sorted(
+        gpu.get("processes") or [],
+        key=lambda p: (p.get("used_memory_mib") is None, -(p.get("used_memory_mib") or 0), p["pid"]),
+    )
     if not ranked:
         return "none"
-    shown = ["%s %s" % ((p.get("name") or "unknown").rsplit("/", 1)[-1], _mib(p.get("used_memory_mib")))
-             for p in ranked[:top]]
+    shown = [
+        "%s %s" % ((p.get("name") or "unknown").rsplit("/", 1)[-1], _mib(p.get("used_memory_mib")))
+        for p in ranked[:top]
+    ]
     if len(ranked) > top:
         shown.append("+%d more" % (len(ranked) - top))
     return ", ".join(shown)
@@ -42,8 +46,16 @@ def vram_rows(fleet: dict, top: int = 3) -> list:
             continue
         for gpu in gpus:
             label = "%s: %s" % (gpu.get("index"), gpu.get("name") or "unknown GPU")
-            rows.append((host, label, _mib(gpu.get("memory_total_mib")), _mib(gpu.get("memory_used_mib")),
-                         _mib(gpu.get("memory_free_mib")), _holders(gpu, top)))
+            rows.append(
+                (
+                    host,
+                    label,
+                    _mib(gpu.get("memory_total_mib")),
+                    _mib(gpu.get("memory_used_mib")),
+                    _mib(gpu.get("memory_free_mib")),
+                    _holders(gpu, top),
+                )
+            )
     return rows
 
 
@@ -59,8 +71,7 @@ def vram_table(fleet: dict, top: int = 3) -> list:
     right = {2, 3, 4}
 
     def line(cells):
-        padded = [cell.rjust(w) if col in right else cell.ljust(w)
-                  for col, (cell, w) in enumerate(zip(cells, widths))]
+        padded = [cell.rjust(w) if col in right else cell.ljust(w) for col, (cell, w) in enumerate(zip(cells, widths))]
         return "  ".join(padded).rstrip()
 
     return [line(rows[0]), "  ".join("-" * w for w in widths)] + [line(row) for row in rows[1:]]

@@ -26,8 +26,7 @@ class PlanError(ValueError):
 
 def _gpus(gpu_vram) -> list:
     if not isinstance(gpu_vram, dict) or not isinstance(gpu_vram.get('gpus'), list):
-        raise PlanError('expected the gpu_vram fact (a dict with a "gpus" list), got %s'
-                        % type(gpu_vram).__name__)
+        raise PlanError('expected the gpu_vram fact (a dict with a "gpus" list), got %s' % type(gpu_vram).__name__)
     for gpu in gpu_vram['gpus']:
         if not isinstance(gpu, dict):
             raise PlanError('gpu_vram.gpus holds a %s, not a GPU entry' % type(gpu).__name__)
@@ -71,7 +70,7 @@ def _index(value):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,))
+        raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,)) from None
 
 
 def gpu_plan(gpu_vram, gpu='auto') -> dict:
@@ -89,46 +88,66 @@ def gpu_plan(gpu_vram, gpu='auto') -> dict:
     """
     gpus = _gpus(gpu_vram)
     if not gpus:
-        return {'index': None, 'uuid': None, 'pinned': False, 'stop_desktop': False,
-                'reason': 'no GPU found (backend: %s): the desktop is left as it is'
-                          % gpu_vram.get('backend')}
+        return {
+            'index': None,
+            'uuid': None,
+            'pinned': False,
+            'stop_desktop': False,
+            'reason': 'no GPU found (backend: %s): the desktop is left as it is' % gpu_vram.get('backend'),
+        }
     readable = [g for g in gpus if _readable(g)]
     pinned = len(gpus) > 1
     if gpu != 'auto':
         index = _index(gpu)
         chosen = next((g for g in gpus if g.get('index') == index), None)
         if chosen is None:
-            raise PlanError('webui_gpu is %d but the host has GPU index(es) %s'
-                            % (index, ', '.join(str(g.get('index')) for g in gpus)))
+            raise PlanError(
+                'webui_gpu is %d but the host has GPU index(es) %s'
+                % (index, ', '.join(str(g.get('index')) for g in gpus))
+            )
         if chosen.get('error'):
             raise PlanError('webui_gpu %d could not be read: %s' % (index, chosen['error']))
         stop = chosen.get('display_active') is not False
-        reason = ('GPU %d drives a display%s: the desktop stops to free its VRAM'
-                  % (index, '' if chosen.get('display_active') else ' or cannot tell')
-                  if stop else 'GPU %d drives no display: the desktop keeps running' % index)
+        reason = (
+            'GPU %d drives a display%s: the desktop stops to free its VRAM'
+            % (index, '' if chosen.get('display_active') else ' or cannot tell')
+            if stop
+            else 'GPU %d drives no display: the desktop keeps running' % index
+        )
     else:
         if not readable:
-            raise PlanError('no GPU reports its free VRAM: %s'
-                            % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no figures')
-                                        for g in gpus))
+            raise PlanError(
+                'no GPU reports its free VRAM: %s'
+                % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no figures') for g in gpus)
+            )
         most_free = sorted(readable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))
         headless = [g for g in most_free if g.get('display_active') is False]
         if pinned and headless:
             chosen, stop = headless[0], False
-            reason = ('GPU %d drives no display and has the most free VRAM of those that do not: '
-                      'the web UI runs there and the desktop keeps running' % chosen['index'])
+            reason = (
+                'GPU %d drives no display and has the most free VRAM of those that do not: '
+                'the web UI runs there and the desktop keeps running' % chosen['index']
+            )
         else:
             chosen, stop = most_free[0], True
-            reason = ('GPU %d is the only GPU: the desktop stops to free its VRAM' % chosen['index']
-                      if not pinned else
-                      'every GPU drives a display or cannot tell: the desktop stops, the web UI '
-                      'takes GPU %d (most free VRAM)' % chosen['index'])
-    return {'index': chosen['index'], 'uuid': chosen.get('uuid'), 'pinned': pinned,
-            'stop_desktop': stop, 'reason': reason}
+            reason = (
+                'GPU %d is the only GPU: the desktop stops to free its VRAM' % chosen['index']
+                if not pinned
+                else 'every GPU drives a display or cannot tell: the desktop stops, the web UI '
+                'takes GPU %d (most free VRAM)' % chosen['index']
+            )
+    return {
+        'index': chosen['index'],
+        'uuid': chosen.get('uuid'),
+        'pinned': pinned,
+        'stop_desktop': stop,
+        'reason': reason,
+    }
 
 
-def memory_plan(gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto',
-                thresholds=None, service_active=False) -> dict:
+def memory_plan(
+    gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto', thresholds=None, service_active=False
+) -> dict:
     """The memory mode for the webui_flags module, and why.
 
     ``gpu_vram`` is the snapshot with the web UI's own processes already taken out
@@ -140,24 +159,30 @@ def memory_plan(gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto',
     if requested != 'auto':
         return {'mode': requested, 'free_mib': None, 'reason': 'memory mode %s as asked' % requested}
     if gpu_index is None:
-        raise PlanError('webui_memory_mode auto needs a GPU, and none was found; '
-                        'set webui_memory_mode to a mode (or keep)')
+        raise PlanError(
+            'webui_memory_mode auto needs a GPU, and none was found; set webui_memory_mode to a mode (or keep)'
+        )
     gpu = next((g for g in _gpus(gpu_vram) if g.get('index') == gpu_index), None)
     if gpu is None:
         raise PlanError('no GPU with index %s in the VRAM snapshot' % gpu_index)
     if service_active and gpu.get('units_unaccounted'):
-        return {'mode': 'keep', 'free_mib': gpu.get('memory_free_mib'),
-                'reason': 'GPU %s cannot list its processes and the web UI already runs on it, so its '
-                          'own VRAM cannot be told from the free VRAM: the memory mode in the launch '
-                          'file is kept' % gpu_index}
+        return {
+            'mode': 'keep',
+            'free_mib': gpu.get('memory_free_mib'),
+            'reason': 'GPU %s cannot list its processes and the web UI already runs on it, so its '
+            'own VRAM cannot be told from the free VRAM: the memory mode in the launch '
+            'file is kept' % gpu_index,
+        }
     try:
         mode = _memory_mode.memory_mode(gpu_vram, ui=ui, model=model, gpu=gpu_index, thresholds=thresholds)
     except _memory_mode.MemoryModeError as exc:
-        raise PlanError(str(exc))
-    return {'mode': mode, 'free_mib': gpu['memory_free_mib'],
-            'reason': '%s MiB free on GPU %s for %s/%s: %s'
-                      % (gpu['memory_free_mib'], gpu_index, ui, model,
-                         'no memory flag' if mode == 'none' else mode)}
+        raise PlanError(str(exc)) from exc
+    return {
+        'mode': mode,
+        'free_mib': gpu['memory_free_mib'],
+        'reason': '%s MiB free on GPU %s for %s/%s: %s'
+        % (gpu['memory_free_mib'], gpu_index, ui, model, 'no memory flag' if mode == 'none' else mode),
+    }
 
 
 def is_loopback(address) -> bool:
@@ -184,7 +209,7 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     try:
         port = int(port)
     except (TypeError, ValueError):
-        raise PlanError('webui_port must be a port number, got %r' % (port,))
+        raise PlanError('webui_port must be a port number, got %r' % (port,)) from None
     if not 1 <= port <= 65535:
         raise PlanError('webui_port must be between 1 and 65535, got %d' % port)
     address = str(listen or '').strip()

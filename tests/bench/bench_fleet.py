@@ -58,6 +58,7 @@ def host_name(config: str, size: int, index: int) -> str:
 
 def mitogen_strategy_dir() -> str:
     import ansible_mitogen  # pylint: disable=import-outside-toplevel
+
     return os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy")
 
 
@@ -79,8 +80,9 @@ def run_env(config: str) -> dict:
 
 
 def playbook(args: list, env: dict, log: pathlib.Path) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["ansible-playbook"] + args, env=env, check=False, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.run(
+        ["ansible-playbook"] + args, env=env, check=False, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     log.write_text(proc.stdout, encoding="utf-8")
     return proc
 
@@ -91,12 +93,17 @@ def harness_vars(platforms: list) -> pathlib.Path:
     # controller's own Python, as under molecule.
     (WORK / "no-hosts.yml").write_text("all: {}\n", encoding="utf-8")
     path = WORK / "harness-vars.json"
-    path.write_text(json.dumps({
-        "molecule_yml": {"platforms": platforms},
-        "molecule_ephemeral_directory": str(WORK),
-        "molecule_instance_config": str(WORK / "instance_config.yml"),
-        "molecule_scenario_name": "bench-fleet",
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "molecule_yml": {"platforms": platforms},
+                "molecule_ephemeral_directory": str(WORK),
+                "molecule_instance_config": str(WORK / "instance_config.yml"),
+                "molecule_scenario_name": "bench-fleet",
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -105,24 +112,35 @@ def setup_hosts(platforms: list, groups: dict) -> pathlib.Path:
     env = run_env("tuned")
     env["MOLECULE_PROJECT_DIRECTORY"] = str(ROOT)
     variables = harness_vars(platforms)
-    proc = playbook([str(ROOT / "molecule/shared/create.yml"), "-i", str(WORK / "no-hosts.yml"), "-e", "@%s" % variables],
-                    env, WORK / "logs" / "create.log")
+    proc = playbook(
+        [str(ROOT / "molecule/shared/create.yml"), "-i", str(WORK / "no-hosts.yml"), "-e", "@%s" % variables],
+        env,
+        WORK / "logs" / "create.log",
+    )
     if proc.returncode:
         raise SystemExit("creating the hosts failed: %s\n%s" % (WORK / "logs" / "create.log", proc.stdout[-3000:]))
     import yaml  # pylint: disable=import-outside-toplevel
+
     instances = yaml.safe_load((WORK / "instance_config.yml").read_text(encoding="utf-8"))
     hosts = {}
     for inst in instances:
-        hosts[inst["instance"]] = dict(HOST_VARS, ansible_host=inst["address"], ansible_user=inst["user"],
-                                       ansible_ssh_private_key_file=inst["identity_file"],
-                                       ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
-    children = {name: {"hosts": {h: None for h in members}} for name, members in groups.items()}
+        hosts[inst["instance"]] = dict(
+            HOST_VARS,
+            ansible_host=inst["address"],
+            ansible_user=inst["user"],
+            ansible_ssh_private_key_file=inst["identity_file"],
+            ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        )
+    children = {name: {"hosts": dict.fromkeys(members)} for name, members in groups.items()}
     inventory = {"all": {"hosts": hosts, "children": children}}
     path = WORK / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory, sort_keys=True), encoding="utf-8")
     # molecule/webui/prepare.yml: the desktop GPU box, then the stand-in web UI.
-    proc = playbook([str(ROOT / "molecule/webui/prepare.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
-                    env, WORK / "logs" / "prepare.log")
+    proc = playbook(
+        [str(ROOT / "molecule/webui/prepare.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
+        env,
+        WORK / "logs" / "prepare.log",
+    )
     if proc.returncode:
         raise SystemExit("preparing the hosts failed: %s\n%s" % (WORK / "logs" / "prepare.log", proc.stdout[-3000:]))
     return path
@@ -144,8 +162,19 @@ def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> 
     before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     # One report folder per fleet, so that the re-run finds it made, as a user's would be.
-    proc = playbook(["vramfree.webui.site", "-i", str(inventory), "-e", "vramfree_hosts=%s" % group,
-                     "-e", "vramfree_report_dir=%s" % (WORK / "report" / group)], env, WORK / "logs" / (label + ".log"))
+    proc = playbook(
+        [
+            "vramfree.webui.site",
+            "-i",
+            str(inventory),
+            "-e",
+            "vramfree_hosts=%s" % group,
+            "-e",
+            "vramfree_report_dir=%s" % (WORK / "report" / group),
+        ],
+        env,
+        WORK / "logs" / (label + ".log"),
+    )
     wall = time.monotonic() - start
     after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
@@ -179,8 +208,12 @@ def machine() -> dict:
             model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
-            "python": platform.python_version()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
 
 
 def versions() -> dict:
@@ -188,6 +221,7 @@ def versions() -> dict:
     for dist in ("ansible-core", "mitogen"):
         try:
             from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+
             out[dist] = version(dist)
         except Exception:  # pylint: disable=broad-exception-caught
             out[dist] = None
@@ -225,14 +259,32 @@ def main(argv=None) -> int:
                     label = "%s-%d-%s" % (config, size, run)
                     res = dict(timed_site(config, group, inventory, label), config=config, hosts=size, run=run)
                     results.append(res)
-                    print("  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d%s" % (
-                        config, size, run, res["wall_s"], res["cpu_s"], res["changed"],
-                        "" if res["rc"] == 0 else "  FAILED (log: %s)" % (WORK / "logs" / (label + ".log"))),
-                        flush=True)
+                    print(
+                        "  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d%s"
+                        % (
+                            config,
+                            size,
+                            run,
+                            res["wall_s"],
+                            res["cpu_s"],
+                            res["changed"],
+                            "" if res["rc"] == 0 else "  FAILED (log: %s)" % (WORK / "logs" / (label + ".log")),
+                        ),
+                        flush=True,
+                    )
         load_end = os.getloadavg()
     finally:
-        playbook([str(ROOT / "molecule/shared/destroy.yml"), "-i", str(WORK / "no-hosts.yml"), "-e", "@%s" % harness_vars(platforms)],
-                 run_env("tuned"), WORK / "logs" / "destroy.log")
+        playbook(
+            [
+                str(ROOT / "molecule/shared/destroy.yml"),
+                "-i",
+                str(WORK / "no-hosts.yml"),
+                "-e",
+                "@%s" % harness_vars(platforms),
+            ],
+            run_env("tuned"),
+            WORK / "logs" / "destroy.log",
+        )
 
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -246,8 +298,10 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print()
-    print("site on %s hosts; %s; %d CPUs; load average %.1f before the runs, %.1f after" % (
-        "/".join(map(str, sizes)), report["date"], report["machine"]["cpus"], load_start[0], load_end[0]))
+    print(
+        "site on %s hosts; %s; %d CPUs; load average %.1f before the runs, %.1f after"
+        % ("/".join(map(str, sizes)), report["date"], report["machine"]["cpus"], load_start[0], load_end[0])
+    )
     print(markdown(results, sizes, configs))
     print("\nJSON: %s" % out)
     return 0 if all(r["rc"] == 0 for r in results) else 1

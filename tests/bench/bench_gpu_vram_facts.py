@@ -36,8 +36,9 @@ def _import_paths():
 
 
 _import_paths()
-from ansible_collections.vramfree.webui.plugins.module_utils import _gpu  # noqa: E402
 from gpu_doubles import MIB, FakeNvml  # noqa: E402
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _gpu  # noqa: E402
 
 
 def fleet_box() -> FakeNvml:
@@ -46,12 +47,21 @@ def fleet_box() -> FakeNvml:
     for index in range(4):
         pids = [1000 + 10 * index + n for n in range(6)]
         names.update({pid: "/usr/bin/worker-%d" % pid for pid in pids})
-        devices.append(dict(
-            name="NVIDIA GeForce GTX 1080 Ti", uuid="GPU-0000000%d-7d20-4f86-a5b3-c18e6f0d2b97" % index,
-            bus_id="00000000:0%d:00.0" % (index + 1), total=11264 * MIB, reserved=174 * MIB,
-            used=3961 * MIB, free=7129 * MIB, display=int(index == 0), persistence=1,
-            graphics=[(pid, 120 * MIB) for pid in pids[:3]],
-            compute=[(pid, 900 * MIB) for pid in pids[2:]]))
+        devices.append(
+            dict(
+                name="NVIDIA GeForce GTX 1080 Ti",
+                uuid="GPU-0000000%d-7d20-4f86-a5b3-c18e6f0d2b97" % index,
+                bus_id="00000000:0%d:00.0" % (index + 1),
+                total=11264 * MIB,
+                reserved=174 * MIB,
+                used=3961 * MIB,
+                free=7129 * MIB,
+                display=int(index == 0),
+                persistence=1,
+                graphics=[(pid, 120 * MIB) for pid in pids[:3]],
+                compute=[(pid, 900 * MIB) for pid in pids[2:]],
+            )
+        )
     return FakeNvml("535.247.01", devices, names=names)
 
 
@@ -71,8 +81,9 @@ def main() -> int:
     try:
         for _run in range(ITERATIONS):
             start = time.perf_counter()
-            facts, warnings, failures = _gpu.gather("auto", lambda: nvml, None, "/nonexistent",
-                                                    read_comm=lambda pid: None)
+            facts, warnings, failures = _gpu.gather(
+                "auto", lambda: nvml, None, "/nonexistent", read_comm=lambda pid: None
+            )
             timings.append((time.perf_counter() - start) * 1000.0)
             assert facts["backend"] == "nvml" and len(facts["gpus"]) == 4 and not warnings and not failures
     finally:

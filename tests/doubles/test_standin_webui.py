@@ -12,10 +12,9 @@ import json
 import os
 
 import pytest
-
 from fake_host import DESKTOP, FAKE_SMI, PROFILES, FakeHost
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
+
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _memory_mode
 
 SIMULATION = FAKE_SMI.parent / "standin-webui" / "modules" / "simulated_gpu.py"
 
@@ -40,6 +39,7 @@ def gtx970_with_webui(tmp_path, monkeypatch):
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("VRAMFREE_STANDIN_TIME_SCALE", "0.01")
         monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+
     return host
 
 

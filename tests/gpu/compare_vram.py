@@ -21,8 +21,13 @@ def read_smi(path: pathlib.Path) -> dict:
         for row in csv.reader(handle, skipinitialspace=True):
             if len(row) == 6:
                 index, uuid, name, total, used, free = row
-                gpus[uuid] = {"index": int(index), "name": name, "total": int(total),
-                              "used": int(used), "free": int(free)}
+                gpus[uuid] = {
+                    "index": int(index),
+                    "name": name,
+                    "total": int(total),
+                    "used": int(used),
+                    "free": int(free),
+                }
     return gpus
 
 
@@ -45,8 +50,11 @@ def compare(backend: str, smi: dict, facts: dict, tolerance: int) -> bool:
         seen.add(gpu["uuid"])
         diffs = []
         # The total is fixed; used/free move while the desktop draws.
-        for key, fact, allowed in (("total", "memory_total_mib", 0), ("used", "memory_used_mib", tolerance),
-                                   ("free", "memory_free_mib", tolerance)):
+        for key, fact, allowed in (
+            ("total", "memory_total_mib", 0),
+            ("used", "memory_used_mib", tolerance),
+            ("free", "memory_free_mib", tolerance),
+        ):
             if gpu[fact] is None or abs(gpu[fact] - ref[key]) > allowed:
                 diffs.append("%s %s vs nvidia-smi %s" % (key, gpu[fact], ref[key]))
         if gpu["name"] != ref["name"]:
@@ -55,11 +63,21 @@ def compare(backend: str, smi: dict, facts: dict, tolerance: int) -> bool:
             ok = False
             print("FAIL %s: %s" % (label, "; ".join(diffs)))
         else:
-            print("PASS %s: total %d, used %d (nvidia-smi %d), free %d (nvidia-smi %d), reserved %s, "
-                  "%d processes%s" % (label, gpu["memory_total_mib"], gpu["memory_used_mib"], ref["used"],
-                                      gpu["memory_free_mib"], ref["free"], gpu["memory_reserved_mib"],
-                                      len(gpu["processes"]),
-                                      "" if gpu["processes_supported"] else " (listing not supported)"))
+            print(
+                "PASS %s: total %d, used %d (nvidia-smi %d), free %d (nvidia-smi %d), reserved %s, "
+                "%d processes%s"
+                % (
+                    label,
+                    gpu["memory_total_mib"],
+                    gpu["memory_used_mib"],
+                    ref["used"],
+                    gpu["memory_free_mib"],
+                    ref["free"],
+                    gpu["memory_reserved_mib"],
+                    len(gpu["processes"]),
+                    "" if gpu["processes_supported"] else " (listing not supported)",
+                )
+            )
     for uuid in set(smi) - seen:
         print("FAIL backend=%s: GPU %s (%s) missing from the facts" % (backend, smi[uuid]["index"], uuid))
         ok = False

@@ -27,21 +27,38 @@ MEMORY_FLAGS = {"--lowvram", "--medvram", "--medvram-sdxl"}
 HOSTS = {
     # Desktop stopped: 4029 MiB free; no flag fits at once.
     "vramfree-benchmark-free": dict(
-        status="ok", before="lowvram", free=4029, chosen="none", flags=set(),
+        status="ok",
+        before="lowvram",
+        free=4029,
+        chosen="none",
+        flags=set(),
         first=[("before", "lowvram", "ok"), ("autotune", "none", "ok")],
         second=[("before", "none", "ok"), ("autotune", "none", "ok")],
-        remembered={}),
+        remembered={},
+    ),
     # Desktop kept: 3329 MiB free, below SD 1.5's 3584 without a flag: out of memory, then medvram.
     "vramfree-benchmark-keepdesktop": dict(
-        status="ok", before="lowvram", free=3329, chosen="medvram", flags={"--medvram"},
+        status="ok",
+        before="lowvram",
+        free=3329,
+        chosen="medvram",
+        flags={"--medvram"},
         first=[("before", "lowvram", "ok"), ("autotune", "none", "oom"), ("autotune", "medvram", "ok")],
         # The second run does not restart the UI for a mode it proved runs out of memory.
         second=[("before", "medvram", "ok"), ("autotune", "none", "remembered"), ("autotune", "medvram", "ok")],
-        remembered={"none": 3329}),
+        remembered={"none": 3329},
+    ),
     # No --api: not benchmarkable, and left as it was.
     "vramfree-benchmark-noapi": dict(
-        status="not_benchmarkable", before=None, free=None, chosen=None, flags={"--lowvram"},
-        first=[], second=[], remembered=None),
+        status="not_benchmarkable",
+        before=None,
+        free=None,
+        chosen=None,
+        flags={"--lowvram"},
+        first=[],
+        second=[],
+        remembered=None,
+    ),
 }
 
 
@@ -72,10 +89,12 @@ def launch_args(text):
 
 def api_get(host, path, auth):
     """GET a path of the UI from inside the host (it listens on loopback)."""
-    code = ("import base64,sys,urllib.request as u,urllib.error as e;r=u.Request(sys.argv[1]);"
-            "r.add_header('Authorization','Basic '+sys.argv[2]) if sys.argv[2] else None\n"
-            "try: print(u.urlopen(r,timeout=10).read().decode())\n"
-            "except e.HTTPError as x: print(x.code)")
+    code = (
+        "import base64,sys,urllib.request as u,urllib.error as e;r=u.Request(sys.argv[1]);"
+        "r.add_header('Authorization','Basic '+sys.argv[2]) if sys.argv[2] else None\n"
+        "try: print(u.urlopen(r,timeout=10).read().decode())\n"
+        "except e.HTTPError as x: print(x.code)"
+    )
     token = base64.b64encode(auth.encode()).decode() if auth else ""
     return host.check_output("python3 -c %s %s %s", code, "http://127.0.0.1:7860" + path, token)
 
@@ -142,9 +161,15 @@ def test_the_chosen_mode_is_in_webui_user_sh_on_its_one_line(host):
     after = host.file(LAUNCH).content.splitlines(keepends=True)
     changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
     assert len(before) == len(after)
-    assert changed == ([] if expect(host)["chosen"] in (None, expect(host)["before"]) else
-                       [i for i, line in enumerate(before) if line.startswith(b"export COMMANDLINE_ARGS=")])
-    args_before, args_after = launch_args(host.file(BEFORE).content_string), launch_args(host.file(LAUNCH).content_string)
+    assert changed == (
+        []
+        if expect(host)["chosen"] in (None, expect(host)["before"])
+        else [i for i, line in enumerate(before) if line.startswith(b"export COMMANDLINE_ARGS=")]
+    )
+    args_before, args_after = (
+        launch_args(host.file(BEFORE).content_string),
+        launch_args(host.file(LAUNCH).content_string),
+    )
     assert MEMORY_FLAGS & set(args_after) == expect(host)["flags"], args_after
     # Only the memory flag changed: every other argument is the same, in order.
     assert [a for a in args_before if a not in MEMORY_FLAGS] == [a for a in args_after if a not in MEMORY_FLAGS]
@@ -156,7 +181,9 @@ def test_the_running_ui_has_the_chosen_mode(host):
         assert api_get(host, "/sdapi/v1/cmd-flags", API_AUTH).strip() == "404"
         return
     flags = json.loads(api_get(host, "/sdapi/v1/cmd-flags", API_AUTH))
-    assert {"--" + f.replace("_", "-") for f in ("lowvram", "medvram", "medvram_sdxl") if flags[f]} == expect(host)["flags"]
+    assert {"--" + f.replace("_", "-") for f in ("lowvram", "medvram", "medvram_sdxl") if flags[f]} == expect(host)[
+        "flags"
+    ]
     # And the API is still behind its login.
     assert api_get(host, "/sdapi/v1/cmd-flags", "sd:wrong").strip() == "401"
 
@@ -182,4 +209,6 @@ def test_check_mode_on_the_benchmarked_hosts_changes_nothing(tmp_path):
     checked = json.loads((tmp_path / "benchmark.json").read_text(encoding="utf-8"))
     for host, expected in HOSTS.items():
         trials = checked["hosts"][host]["trials"]
-        assert [(t["phase"], t["mode"]) for t in trials] == ([("before", expected["chosen"])] if expected["chosen"] else [])
+        assert [(t["phase"], t["mode"]) for t in trials] == (
+            [("before", expected["chosen"])] if expected["chosen"] else []
+        )

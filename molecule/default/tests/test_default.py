@@ -13,11 +13,25 @@ from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E
 
 HOSTS = {
     "vramfree-default-bookworm": dict(
-        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, free=4029,
-        desktop_holders={"Xorg", "gnome-shell"}, ui="a1111", mode="none", port=7860),
+        gpu="NVIDIA GeForce GTX 970",
+        before_used=701,
+        after_used=1,
+        free=4029,
+        desktop_holders={"Xorg", "gnome-shell"},
+        ui="a1111",
+        mode="none",
+        port=7860,
+    ),
     "vramfree-default-trixie": dict(
-        gpu="NVIDIA GeForce GTX 1060 6GB", before_used=853, after_used=2, free=6059,
-        desktop_holders={"Xorg", "kwin_x11"}, ui="comfyui", mode="normalvram", port=8188),
+        gpu="NVIDIA GeForce GTX 1060 6GB",
+        before_used=853,
+        after_used=2,
+        free=6059,
+        desktop_holders={"Xorg", "kwin_x11"},
+        ui="comfyui",
+        mode="normalvram",
+        port=8188,
+    ),
     "vramfree-default-nogpu": dict(gpu=None, ui="a1111", mode=None, port=None),
 }
 
@@ -53,8 +67,11 @@ def test_the_first_report_shows_the_desktop_freeing_each_gpu(host):
         return
     (gpu,) = entry["gpus"]
     assert gpu["name"] == want["gpu"]
-    assert (gpu["before"]["used_mib"], gpu["after"]["used_mib"], gpu["after"]["free_mib"]) == \
-        (want["before_used"], want["after_used"], want["free"])
+    assert (gpu["before"]["used_mib"], gpu["after"]["used_mib"], gpu["after"]["free_mib"]) == (
+        want["before_used"],
+        want["after_used"],
+        want["free"],
+    )
     assert {h["name"] for h in gpu["before"]["holders"]} == want["desktop_holders"]
     # The unit is the real one behind the display-manager.service alias.
     assert all(h["desktop"] and h["unit"] == "vramfree-fake-desktop.service" for h in gpu["before"]["holders"])
@@ -111,8 +128,9 @@ def test_the_web_ui_runs_where_there_is_a_gpu(host):
 def test_y_check_mode_on_the_converged_hosts_changes_nothing():
     recap = converge_in_check_mode()
     # localhost: converge.yml's own step that keeps the first report.
-    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == \
-        {host: (0, 0) for host in list(HOSTS) + ["localhost"]}
+    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
+        list(HOSTS) + ["localhost"], (0, 0)
+    )
 
 
 def test_boot_target_untouched_without_persist(host):

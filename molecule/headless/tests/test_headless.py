@@ -13,13 +13,21 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 from testinfra_support import box, converge_in_check_mode, inventory_hosts, name, on, reboot  # noqa: E402,F401  pylint: disable=unused-import
 
 HOSTS = {
-    "vramfree-headless-persist", "vramfree-headless-nopersist", "vramfree-headless-xdm",
-    "vramfree-headless-oldgeforce", "vramfree-headless-nodm", "vramfree-headless-leftover",
-    "vramfree-headless-masked", "vramfree-headless-lost",
+    "vramfree-headless-persist",
+    "vramfree-headless-nopersist",
+    "vramfree-headless-xdm",
+    "vramfree-headless-oldgeforce",
+    "vramfree-headless-nodm",
+    "vramfree-headless-leftover",
+    "vramfree-headless-masked",
+    "vramfree-headless-lost",
 }
 FAKE_DESKTOPS = {
-    "vramfree-headless-persist", "vramfree-headless-nopersist", "vramfree-headless-oldgeforce",
-    "vramfree-headless-leftover", "vramfree-headless-lost",
+    "vramfree-headless-persist",
+    "vramfree-headless-nopersist",
+    "vramfree-headless-oldgeforce",
+    "vramfree-headless-leftover",
+    "vramfree-headless-lost",
 }
 WITH_DM = FAKE_DESKTOPS | {"vramfree-headless-xdm"}
 # Hosts with nvidia-ml-py and the stand-in libnvidia-ml.so.1; the others have only
@@ -58,8 +66,11 @@ def test_desktop_processes_are_gone(box):
         assert box.run("pgrep -x %s", process).rc == 1, box.check_output("ps -eo pid,comm")
 
 
-@pytest.mark.parametrize("box, load_state", [
-    ("vramfree-headless-nodm", "not-found"), ("vramfree-headless-masked", "masked")], indirect=["box"])
+@pytest.mark.parametrize(
+    "box, load_state",
+    [("vramfree-headless-nodm", "not-found"), ("vramfree-headless-masked", "masked")],
+    indirect=["box"],
+)
 def test_host_without_usable_display_manager_was_left_alone(box, load_state):
     assert box.run("systemctl show -p LoadState --value display-manager.service").stdout.strip() == load_state
     assert box.check_output("systemctl get-default") == "graphical.target"
@@ -123,7 +134,8 @@ def test_real_display_manager_left_nothing_behind(box):
 def test_leftover_holder_still_runs_and_holds_vram(box):
     assert box.service("vramfree-fake-ollama.service").is_running
     apps = box.check_output(
-        "LC_ALL=C nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv,noheader,nounits")
+        "LC_ALL=C nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv,noheader,nounits"
+    )
     pid = box.check_output("systemctl show --property=MainPID --value vramfree-fake-ollama.service")
     assert apps == "%s, /usr/local/bin/ollama, 1536" % pid
 
@@ -144,8 +156,9 @@ def test_the_gpu_was_lost_when_the_desktop_stopped(box):
 def test_check_mode_on_the_converged_hosts_changes_nothing():
     recap = converge_in_check_mode()
     assert set(recap) == HOSTS
-    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == \
-        {host: (0, 0) for host in HOSTS}
+    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
+        HOSTS, (0, 0)
+    )
 
 
 # Last: the reboot changes what the checks above look at.

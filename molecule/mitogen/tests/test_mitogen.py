@@ -13,9 +13,11 @@ from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E
 
 HOSTS = {
     "vramfree-mitogen-bookworm": dict(
-        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, ui="a1111", mode="none", port=7860),
+        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, ui="a1111", mode="none", port=7860
+    ),
     "vramfree-mitogen-trixie": dict(
-        gpu="NVIDIA GeForce GTX 1060 6GB", before_used=853, after_used=2, ui="comfyui", mode="normalvram", port=8188),
+        gpu="NVIDIA GeForce GTX 1060 6GB", before_used=853, after_used=2, ui="comfyui", mode="normalvram", port=8188
+    ),
 }
 
 
@@ -60,8 +62,11 @@ def test_the_report_shows_each_desktop_stopped_and_its_vram_freed():
         assert gpu["name"] == want["gpu"]
         # The re-run's report: the desktop is gone and the web UI is the only holder.
         assert [h["unit"] for h in gpu["before"]["holders"]] == ["webui.service"]
-        assert (entry["webui"]["configured"], entry["webui"]["ui"], entry["webui"]["memory_mode"]) == \
-            (True, want["ui"], want["mode"])
+        assert (entry["webui"]["configured"], entry["webui"]["ui"], entry["webui"]["memory_mode"]) == (
+            True,
+            want["ui"],
+            want["mode"],
+        )
 
 
 def test_the_desktop_is_stopped(host):
@@ -79,5 +84,6 @@ def test_the_web_ui_runs_on_loopback(host):
 def test_y_check_mode_on_the_converged_hosts_changes_nothing():
     # Through the scenario's ansible.cfg, so under mitogen_linear as well.
     recap = converge_in_check_mode()
-    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == \
-        {host: (0, 0) for host in HOSTS}
+    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
+        HOSTS, (0, 0)
+    )

@@ -47,7 +47,9 @@ socket.setdefaulttimeout(8)
 
 def http():
     context = ssl.create_default_context(cafile=os.environ["CAFILE"]) if url.startswith("https") else None
-    request = urllib.request.Request(url, headers={"Host": os.environ.get("HOST_HEADER", "")} if os.environ.get("HOST_HEADER") else {})
+    request = urllib.request.Request(
+        url, headers={"Host": os.environ.get("HOST_HEADER", "")} if os.environ.get("HOST_HEADER") else {}
+    )
     if auth:
         request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
@@ -65,6 +67,7 @@ def gradio():
         for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"):
             os.environ[name] = os.environ["CAFILE"]
     from gradio_client import Client  # pylint: disable=import-error
+
     scheme, rest = url.split("://", 1)
     target = "%s://%s@%s" % (scheme, auth, rest) if auth else url
     result = Client(target, verbose=False).predict("hello", api_name="/predict")

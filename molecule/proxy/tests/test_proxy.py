@@ -31,17 +31,18 @@ AUTH = ("sd-user", "hunter2-proxy-secret")
 PAGE = '"Stable Diffusion (stand-in)"'
 ANSWER = "stand-in web UI (simulated, no image): hello"
 # How a non-allowed source is turned away, by whoever does it first.
-SOCAT_CLOSES = "closed"      # socat's range= accepts, then closes without a byte
-NGINX_FORBIDS = 403          # nginx's deny
-FIREWALL_DROPS = "timeout"   # ufw's default deny drops the packet
+SOCAT_CLOSES = "closed"  # socat's range= accepts, then closes without a byte
+NGINX_FORBIDS = 403  # nginx's deny
+FIREWALL_DROPS = "timeout"  # ufw's default deny drops the packet
 FIREWALL_REJECTS = "no route"  # firewalld rejects with ICMP admin-prohibited
 HOSTS = {
     "vramfree-proxy-socat": dict(kind="socat", scheme="http", auth=None, firewall=None, denied=SOCAT_CLOSES),
     # prepare.yml put socat here first; converge switched it to nginx with basic auth.
     "vramfree-proxy-nginx": dict(kind="nginx", scheme="http", auth=AUTH, firewall=None, denied=NGINX_FORBIDS),
     "vramfree-proxy-ufw": dict(kind="nginx", scheme="https", auth=None, firewall="ufw", denied=FIREWALL_DROPS),
-    "vramfree-proxy-firewalld": dict(kind="socat", scheme="http", auth=None, firewall="firewalld",
-                                     denied=FIREWALL_REJECTS),
+    "vramfree-proxy-firewalld": dict(
+        kind="socat", scheme="http", auth=None, firewall="firewalld", denied=FIREWALL_REJECTS
+    ),
 }
 SOCAT_UNIT = "/etc/systemd/system/vramfree-proxy-socat.service"
 NGINX_SITE = "/etc/nginx/conf.d/vramfree-webui.conf"
@@ -81,8 +82,14 @@ def cafile(tmp_path_factory):
     with bundle.open("w") as out:
         for name in HOSTS:
             if HOSTS[name]["scheme"] == "https":
-                out.write(subprocess.run(["docker", "exec", name, "cat", "/etc/nginx/vramfree-webui-tls/cert.pem"],
-                                         capture_output=True, text=True, check=True).stdout)
+                out.write(
+                    subprocess.run(
+                        ["docker", "exec", name, "cat", "/etc/nginx/vramfree-webui-tls/cert.pem"],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
     return str(bundle)
 
 
@@ -90,7 +97,9 @@ def client(host, source, mode, cafile, auth=None, timeout=25, host_header=None):
     """Run files/client.py on the controller from SOURCE; a run cut short counts as a timeout."""
     url = "%s://%s:%d/" % (expect(host)["scheme"], address(host.backend.get_hostname()), PORT)
     env = dict(os.environ, VRAMFREE_GRADIO=str(GRADIO), CAFILE=cafile, HOST_HEADER=host_header or "")
-    argv = [sys.executable, str(SCENARIO / "files" / "client.py"), source, url, mode] + (["%s:%s" % auth] if auth else [])
+    argv = [sys.executable, str(SCENARIO / "files" / "client.py"), source, url, mode] + (
+        ["%s:%s" % auth] if auth else []
+    )
     try:
         run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -103,11 +112,14 @@ def denied_as_expected(result, how):
     if how == NGINX_FORBIDS:
         return result.get("status") == 403 or "Could not get Gradio config" in result.get("error", "")
     error = result.get("error", "").lower()
-    return "status" not in result and {
-        SOCAT_CLOSES: "closed connection without response" in error or "connection aborted" in error,
-        FIREWALL_DROPS: "timed out" in error or "timeout" in error,
-        FIREWALL_REJECTS: "no route to host" in error or "errno 113" in error,
-    }[how]
+    return (
+        "status" not in result
+        and {
+            SOCAT_CLOSES: "closed connection without response" in error or "connection aborted" in error,
+            FIREWALL_DROPS: "timed out" in error or "timeout" in error,
+            FIREWALL_REJECTS: "no route to host" in error or "errno 113" in error,
+        }[how]
+    )
 
 
 def playbook(*args, timeout=300):
@@ -116,8 +128,14 @@ def playbook(*args, timeout=300):
     env.setdefault("ANSIBLE_CONFIG", os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg"))
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
-    return subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]] + list(args),
-                          capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]] + list(args),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_the_scenario_has_exactly_the_expected_hosts():
@@ -170,7 +188,8 @@ def test_the_firewall_lets_in_the_allowed_source_only(host, sources):
         assert len(rules) == 1 and rules[0].split()[1:4] == ["ALLOW", sources[0], "#"], rules
     elif firewall == "firewalld":
         assert host.check_output("firewall-cmd --list-rich-rules").splitlines() == [
-            'rule family="ipv4" source address="%s/32" port port="%d" protocol="tcp" accept' % (sources[0], PORT)]
+            'rule family="ipv4" source address="%s/32" port port="%d" protocol="tcp" accept' % (sources[0], PORT)
+        ]
         assert str(PORT) not in host.check_output("firewall-cmd --list-ports")
         # Permanent too: a reload (or a reboot) keeps it.
         assert sources[0] in host.check_output("firewall-cmd --permanent --list-rich-rules")
@@ -180,11 +199,19 @@ def test_socat_runs_unprivileged_hardened_and_its_children_stop_with_it(host, so
     if expect(host)["kind"] != "socat":
         assert not host.file(SOCAT_UNIT).exists
         return
-    props = dict(line.split("=", 1) for line in host.check_output(
-        "systemctl show vramfree-proxy-socat --property=DynamicUser,NoNewPrivileges,ProtectSystem,"
-        "MainPID,KillMode,CapabilityBoundingSet,ExecStart").splitlines())
-    assert (props["DynamicUser"], props["NoNewPrivileges"], props["ProtectSystem"], props["KillMode"]) == \
-        ("yes", "yes", "strict", "control-group")
+    props = dict(
+        line.split("=", 1)
+        for line in host.check_output(
+            "systemctl show vramfree-proxy-socat --property=DynamicUser,NoNewPrivileges,ProtectSystem,"
+            "MainPID,KillMode,CapabilityBoundingSet,ExecStart"
+        ).splitlines()
+    )
+    assert (props["DynamicUser"], props["NoNewPrivileges"], props["ProtectSystem"], props["KillMode"]) == (
+        "yes",
+        "yes",
+        "strict",
+        "control-group",
+    )
     assert props["CapabilityBoundingSet"] == ""
     assert "range=%s/32" % sources[0] in props["ExecStart"]
     assert host.check_output("ps -o uid= -p %s", props["MainPID"]).strip() != "0"
@@ -214,9 +241,16 @@ def test_nginx_site_and_password_file(host, sources, cafile):
         return
     assert host.run("nginx -t").rc == 0
     site = host.file(NGINX_SITE).content_string
-    for line in ("proxy_http_version 1.1;", "proxy_set_header Upgrade $http_upgrade;", "proxy_buffering off;",
-                 "proxy_set_header Host $http_host;", "proxy_read_timeout 3600s;", "client_max_body_size 50m;",
-                 "allow %s/32;" % sources[0], "deny all;"):
+    for line in (
+        "proxy_http_version 1.1;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_buffering off;",
+        "proxy_set_header Host $http_host;",
+        "proxy_read_timeout 3600s;",
+        "client_max_body_size 50m;",
+        "allow %s/32;" % sources[0],
+        "deny all;",
+    ):
         assert line in site, line
     # Debian's default site is gone: nothing on port 80, and any Host lands on the UI's site.
     assert host.run("ss -Hltn 'sport = :80'").stdout.strip() == ""
@@ -240,17 +274,36 @@ def test_tls_where_asked(host, sources, cafile):
     key = host.file("/etc/nginx/vramfree-webui-tls/key.pem")
     assert (key.user, key.mode) == ("root", 0o600)
     # The client above trusted this certificate only, for the host's address: plain HTTP is refused.
-    plain = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
-                            "http://%s:%d/" % (address(host.backend.get_hostname()), PORT)],
-                           capture_output=True, text=True, check=False)
+    plain = subprocess.run(
+        [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "5",
+            "http://%s:%d/" % (address(host.backend.get_hostname()), PORT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert plain.stdout == "400", plain
 
 
 def test_a_password_change_is_hashed_and_never_printed(sources):
     name = "vramfree-proxy-nginx"
     new = "correct-horse-proxy-7"
-    changed = playbook(str(SCENARIO / "proxy.yml"), "-v", "-l", name, "-e",
-                       json.dumps({"proxy_auth_users": [{"name": AUTH[0], "password": new}]}))
+    changed = playbook(
+        str(SCENARIO / "proxy.yml"),
+        "-v",
+        "-l",
+        name,
+        "-e",
+        json.dumps({"proxy_auth_users": [{"name": AUTH[0], "password": new}]}),
+    )
     assert changed.returncode == 0, changed.stdout[-3000:]
     assert re.search(r"%s\s*: ok=\d+\s+changed=[1-9]" % name, changed.stdout), changed.stdout[-1500:]
     restored = playbook(str(SCENARIO / "proxy.yml"), "-v", "-l", name)
@@ -263,16 +316,28 @@ def test_a_password_change_is_hashed_and_never_printed(sources):
 def test_an_exposure_to_everyone_is_refused_before_any_change():
     name = "vramfree-proxy-socat"
     unit_before = subprocess.run(["docker", "exec", name, "cat", SOCAT_UNIT], capture_output=True, check=True).stdout
-    run = playbook(str(SCENARIO / "proxy.yml"), "-l", name, "-e", json.dumps({"proxy_kind": "nginx", "proxy_allow": []}))
+    run = playbook(
+        str(SCENARIO / "proxy.yml"), "-l", name, "-e", json.dumps({"proxy_kind": "nginx", "proxy_allow": []})
+    )
     assert run.returncode != 0
     output = run.stdout + run.stderr
     assert "proxy_kind nginx refused, nothing was changed" in output
     assert "proxy_allow_public: true" in output and "proxy_allow: ['192.168.1.0/24']" in output
     assert re.search(r"%s\s*: ok=\d+\s+changed=0 .*failed=1" % name, run.stdout), run.stdout[-1500:]
     # Neither nginx nor its site came; the socat unit is as it was, and still runs.
-    check = subprocess.run(["docker", "exec", name, "sh", "-c",
-                            "test ! -e %s && ! dpkg -s nginx >/dev/null 2>&1 && cat %s && systemctl is-active -q "
-                            "vramfree-proxy-socat" % (NGINX_SITE, SOCAT_UNIT)], capture_output=True, check=False)
+    check = subprocess.run(
+        [
+            "docker",
+            "exec",
+            name,
+            "sh",
+            "-c",
+            "test ! -e %s && ! dpkg -s nginx >/dev/null 2>&1 && cat %s && systemctl is-active -q "
+            "vramfree-proxy-socat" % (NGINX_SITE, SOCAT_UNIT),
+        ],
+        capture_output=True,
+        check=False,
+    )
     assert check.returncode == 0 and check.stdout == unit_before, check
 
 
@@ -280,8 +345,13 @@ def test_tunnel_writes_ssh_entries_that_forward_to_the_ui(tmp_path):
     config = tmp_path / "ssh_config"
     before, after = b"# my own settings\nHost jump\n    User me\n", b"Host *\n    ServerAliveInterval 30\n"
     config.write_bytes(before + after)
-    args = [str(PROJECT / "playbooks" / "tunnel.yml"), "-e", "tunnel_ssh_config=%s" % config,
-            "-e", "tunnel_first_port=17860"]
+    args = [
+        str(PROJECT / "playbooks" / "tunnel.yml"),
+        "-e",
+        "tunnel_ssh_config=%s" % config,
+        "-e",
+        "tunnel_first_port=17860",
+    ]
     first = playbook(*args)
     assert first.returncode == 0, first.stdout[-3000:]
     text = config.read_bytes()
@@ -291,7 +361,7 @@ def test_tunnel_writes_ssh_entries_that_forward_to_the_ui(tmp_path):
     assert config.read_bytes() == text
     # The user's own lines stay byte-identical; the one managed block follows them.
     assert text.startswith(before + after)
-    managed = text[len(before + after):].decode()
+    managed = text[len(before + after) :].decode()
     assert managed.startswith("# BEGIN vramfree.webui") and managed.count("# BEGIN") == 1
     assert re.search(r"\n# END vramfree\.webui[^\n]*\n$", managed), managed[-200:]
     block = managed
@@ -303,18 +373,36 @@ def test_tunnel_writes_ssh_entries_that_forward_to_the_ui(tmp_path):
         assert "ssh -N %s-webui" % name in first.stdout
     # A real tunnel: ssh with that file, then an HTTP request to the local port.
     name = names[0]
-    port = int(re.search(r"Host %s-webui\n(?:    .*\n)*?    LocalForward 127\.0\.0\.1:(\d+)" % re.escape(name),
-                         block).group(1))
+    port = int(
+        re.search(r"Host %s-webui\n(?:    .*\n)*?    LocalForward 127\.0\.0\.1:(\d+)" % re.escape(name), block).group(1)
+    )
     assert "http://127.0.0.1:%d/" % port in first.stdout
-    ssh = subprocess.Popen(["ssh", "-N", "-F", str(config), "-o", "StrictHostKeyChecking=no",
-                            "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "%s-webui" % name],
-                           stderr=subprocess.PIPE)
+    ssh = subprocess.Popen(
+        [
+            "ssh",
+            "-N",
+            "-F",
+            str(config),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "%s-webui" % name,
+        ],
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline, body = time.monotonic() + 20, None
         while body is None:
             assert ssh.poll() is None, ssh.stderr.read()
-            probe = subprocess.run(["curl", "-s", "--max-time", "3", "http://127.0.0.1:%d/" % port],
-                                   capture_output=True, text=True, check=False)
+            probe = subprocess.run(
+                ["curl", "-s", "--max-time", "3", "http://127.0.0.1:%d/" % port],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if probe.returncode == 0:
                 body = probe.stdout
             else:

@@ -9,10 +9,15 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 from testinfra_support import (  # noqa: E402,F401  pylint: disable=unused-import
-    ansible_playbook, box, converge_in_check_mode, inventory_hosts, on, reboot)
+    ansible_playbook,
+    box,
+    converge_in_check_mode,
+    inventory_hosts,
+    on,
+    reboot,
+)
 
-HOSTS = {"vramfree-restore-trixie", "vramfree-restore-xdm", "vramfree-restore-retargeted",
-         "vramfree-restore-unpersist"}
+HOSTS = {"vramfree-restore-trixie", "vramfree-restore-xdm", "vramfree-restore-retargeted", "vramfree-restore-unpersist"}
 RESTORED = HOSTS - {"vramfree-restore-unpersist"}
 
 
@@ -70,20 +75,38 @@ def test_vram_report_shows_the_fleet():
     lines = [json.loads(line.strip().rstrip(",")) for line in table.group(1).splitlines()]
     assert [re.split(r"\s{2,}", line) for line in lines[:1] + lines[2:]] == [
         ["HOST", "GPU", "TOTAL", "USED", "FREE", "TOP HOLDERS"],
-        ["vramfree-restore-retargeted", "0: NVIDIA GeForce GTX 970", "4096 MiB", "701 MiB", "3329 MiB",
-         "Xorg 431 MiB, gnome-shell 229 MiB"],
-        ["vramfree-restore-trixie", "0: NVIDIA GeForce GTX 970", "4096 MiB", "701 MiB", "3329 MiB",
-         "Xorg 431 MiB, gnome-shell 229 MiB"],
+        [
+            "vramfree-restore-retargeted",
+            "0: NVIDIA GeForce GTX 970",
+            "4096 MiB",
+            "701 MiB",
+            "3329 MiB",
+            "Xorg 431 MiB, gnome-shell 229 MiB",
+        ],
+        [
+            "vramfree-restore-trixie",
+            "0: NVIDIA GeForce GTX 970",
+            "4096 MiB",
+            "701 MiB",
+            "3329 MiB",
+            "Xorg 431 MiB, gnome-shell 229 MiB",
+        ],
         ["vramfree-restore-unpersist", "0: NVIDIA GeForce GTX 970", "4096 MiB", "1 MiB", "4029 MiB", "none"],
-        ["vramfree-restore-xdm", "0: NVIDIA GeForce GTX 970", "4096 MiB", "701 MiB", "3329 MiB",
-         "Xorg 431 MiB, gnome-shell 229 MiB"],
+        [
+            "vramfree-restore-xdm",
+            "0: NVIDIA GeForce GTX 970",
+            "4096 MiB",
+            "701 MiB",
+            "3329 MiB",
+            "Xorg 431 MiB, gnome-shell 229 MiB",
+        ],
     ]
     assert set(lines[1]) == {"-", " "}
 
 
 def test_check_mode_on_the_converged_hosts_changes_nothing():
     recap = converge_in_check_mode("--extra-vars", "vramfree_hosts=restore")
-    assert {h: (c["changed"], c["failed"]) for h, c in recap.items()} == {h: (0, 0) for h in HOSTS}
+    assert {h: (c["changed"], c["failed"]) for h, c in recap.items()} == dict.fromkeys(HOSTS, (0, 0))
 
 
 # Last: the reboot changes what the checks above look at.

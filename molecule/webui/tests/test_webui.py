@@ -39,8 +39,11 @@ def expect(host):
 
 
 def launch_file(host):
-    return ("/home/sd/ComfyUI/webui-args.env" if expect(host)["ui"] == "comfyui"
-            else "/home/sd/stable-diffusion-webui/webui-user.sh")
+    return (
+        "/home/sd/ComfyUI/webui-args.env"
+        if expect(host)["ui"] == "comfyui"
+        else "/home/sd/stable-diffusion-webui/webui-user.sh"
+    )
 
 
 def unit_props(host, *props):
@@ -50,10 +53,12 @@ def unit_props(host, *props):
 
 def get(host, path, auth=None, timeout=60):
     """GET a path of the web UI from inside the host (it listens on the host's loopback)."""
-    code = ("import base64,sys,urllib.request as u;r=u.Request(sys.argv[1]);"
-            "a=sys.argv[2] if len(sys.argv)>2 else '';"
-            "a and r.add_header('Authorization','Basic '+base64.b64encode(a.encode()).decode());"
-            "print(u.urlopen(r,timeout=10).read().decode())")
+    code = (
+        "import base64,sys,urllib.request as u;r=u.Request(sys.argv[1]);"
+        "a=sys.argv[2] if len(sys.argv)>2 else '';"
+        "a and r.add_header('Authorization','Basic '+base64.b64encode(a.encode()).decode());"
+        "print(u.urlopen(r,timeout=10).read().decode())"
+    )
     args = ["http://127.0.0.1:%d%s" % (expect(host)["port"], path)] + ([auth] if auth else [])
     deadline = time.monotonic() + timeout
     while True:
@@ -99,8 +104,17 @@ def test_listens_on_loopback_only(host):
 def test_not_reachable_from_the_controller(host):
     address = host.check_output("hostname -I").split()[0]
     probe = subprocess.run(
-        ["python3", "-c", "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)",
-         address, str(expect(host)["port"])], capture_output=True, text=True, check=False)
+        [
+            "python3",
+            "-c",
+            "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)",
+            address,
+            str(expect(host)["port"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert probe.returncode != 0 and "Connection refused" in probe.stderr, probe
 
 
@@ -124,8 +138,7 @@ def test_a1111_reads_them_as_the_ui_does(host):
         assert expect(host)["ui"] == "comfyui"  # checked through /system_stats above
         return
     flags = json.loads(get(host, "/sdapi/v1/cmd-flags", API_AUTH))
-    assert {f for f in ("lowvram", "medvram", "medvram_sdxl") if flags[f]} == \
-        {f[2:] for f in expect(host)["memory"]}
+    assert {f for f in ("lowvram", "medvram", "medvram_sdxl") if flags[f]} == {f[2:] for f in expect(host)["memory"]}
     # The user's own flags in webui-user.sh are kept.
     assert flags["xformers"] is True and flags["ckpt_dir"] == "/srv/sd models"
 
@@ -187,16 +200,18 @@ def test_the_second_run_did_not_restart_the_ui(host):
 def test_y_check_mode_on_the_converged_hosts_changes_nothing():
     recap = converge_in_check_mode()
     assert set(recap) == set(HOSTS)
-    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == \
-        {host: (0, 0) for host in HOSTS}
+    assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
+        HOSTS, (0, 0)
+    )
 
 
 # Last, and not per host (pytest groups per-host tests by host, which would put a reboot
 # before the checks of the other hosts): the reboot changes what the checks above see.
 def test_zz_a_reboot_brings_the_ui_back_with_the_same_arguments():
     for name in ("vramfree-webui-a1111", "vramfree-webui-comfyui"):
-        before = process_args(testinfra.get_host("ansible://" + name, sudo=True,
-                                                 ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"]))
+        before = process_args(
+            testinfra.get_host("ansible://" + name, sudo=True, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+        )
         booted = reboot(name)
         deadline = time.monotonic() + 60
         while not booted.service("webui").is_running:

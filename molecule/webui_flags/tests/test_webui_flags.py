@@ -34,7 +34,14 @@ def test_sh_sourced_by_bash_gives_the_args(host):
         "print(json.dumps(shlex.split(os.environ[\\\"COMMANDLINE_ARGS\\\"])))\"'" % DIR
     )
     assert json.loads(out) == [
-        "--xformers", "--listen", "--port", "7860", "--ckpt-dir", "/srv/sd models", "--gradio-auth", SECRET,
+        "--xformers",
+        "--listen",
+        "--port",
+        "7860",
+        "--ckpt-dir",
+        "/srv/sd models",
+        "--gradio-auth",
+        SECRET,
     ]
 
 

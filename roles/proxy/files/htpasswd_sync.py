@@ -7,6 +7,7 @@ nginx reads, at 5000 rounds: nginx hashes on every request, so a slow hash slows
 page). A user whose stored hash still matches keeps it, so a second run changes nothing.
 Usage: python3 -c "$(cat htpasswd_sync.py)" PATH GROUP check|write
 Prints {"changed": bool}; never prints a password or a hash."""
+
 import grp
 import json
 import os
@@ -43,8 +44,7 @@ for user in users:
 after = "".join(lines)
 
 gid = grp.getgrnam(group).gr_gid
-changed = (after != before or info is None or (info.st_mode & 0o7777) != 0o640
-           or info.st_uid != 0 or info.st_gid != gid)
+changed = after != before or info is None or (info.st_mode & 0o7777) != 0o640 or info.st_uid != 0 or info.st_gid != gid
 if changed and mode == "write":
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".htpasswd.")
     try:

@@ -47,8 +47,15 @@ class A1111(http.server.BaseHTTPRequestHandler):
         if not self.authorised():
             return
         if order["width"] > 512:
-            self.answer(500, {"error": "OutOfMemoryError", "detail": "", "body": "",
-                              "errors": "CUDA out of memory. Tried to allocate 1.00 GiB"})
+            self.answer(
+                500,
+                {
+                    "error": "OutOfMemoryError",
+                    "detail": "",
+                    "body": "",
+                    "errors": "CUDA out of memory. Tried to allocate 1.00 GiB",
+                },
+            )
         else:
             self.answer(200, {"images": ["iVBORw0KGgo=" * 1000], "parameters": order, "info": "{}"})
 
@@ -63,28 +70,43 @@ def server():
 
 
 def run(order):
-    proc = subprocess.run([sys.executable, "-c", SCRIPT.read_text(encoding="utf-8")], input=json.dumps(order),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT.read_text(encoding="utf-8")],
+        input=json.dumps(order),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     return json.loads(proc.stdout)
 
 
 def test_txt2img_is_timed_and_its_images_counted(server):
-    answer = run({"action": "txt2img", "url": server + "/sdapi/v1/txt2img", "auth": AUTH,
-                  "payload": {"steps": 20, "width": 512}})
+    answer = run(
+        {"action": "txt2img", "url": server + "/sdapi/v1/txt2img", "auth": AUTH, "payload": {"steps": 20, "width": 512}}
+    )
     assert answer["status"] == 200 and answer["body"]["images"] == 1
     assert isinstance(answer["elapsed_s"], float) and answer["elapsed_s"] > 0
 
 
 def test_an_out_of_memory_answer_comes_back_whole(server):
-    answer = run({"action": "txt2img", "url": server + "/sdapi/v1/txt2img", "auth": AUTH,
-                  "payload": {"steps": 20, "width": 1024}})
+    answer = run(
+        {
+            "action": "txt2img",
+            "url": server + "/sdapi/v1/txt2img",
+            "auth": AUTH,
+            "payload": {"steps": 20, "width": 1024},
+        }
+    )
     assert answer["status"] == 500 and answer["body"]["error"] == "OutOfMemoryError"
 
 
 def test_the_login_is_sent_and_a_wrong_one_is_401(server):
-    assert run({"action": "get", "url": server + "/sdapi/v1/cmd-flags", "auth": AUTH})["body"] == \
-        {"medvram": True, "api": True}
+    assert run({"action": "get", "url": server + "/sdapi/v1/cmd-flags", "auth": AUTH})["body"] == {
+        "medvram": True,
+        "api": True,
+    }
     assert run({"action": "get", "url": server + "/sdapi/v1/cmd-flags", "auth": "sd:wrong"})["status"] == 401
     assert run({"action": "get", "url": server + "/sdapi/v1/cmd-flags"})["status"] == 401
     assert run({"action": "get", "url": server + "/sdapi/v1/nothing", "auth": AUTH})["status"] == 404

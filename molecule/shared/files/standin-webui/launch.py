@@ -40,7 +40,6 @@ import gradio as gr  # noqa: E402  pylint: disable=wrong-import-position,import-
 from fastapi import Depends, HTTPException  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from fastapi.responses import JSONResponse  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from fastapi.security import HTTPBasic, HTTPBasicCredentials  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
 from modules import simulated_gpu  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -68,8 +67,9 @@ def api_auth_dependency():
     def check(creds: HTTPBasicCredentials = Depends(basic)):
         expected = pairs.get(creds.username)
         if expected is None or not secrets.compare_digest(expected, creds.password):
-            raise HTTPException(status_code=401, detail="Incorrect username or password",
-                                headers={"WWW-Authenticate": "Basic"})
+            raise HTTPException(
+                status_code=401, detail="Incorrect username or password", headers={"WWW-Authenticate": "Basic"}
+            )
 
     return [Depends(check)]
 
@@ -91,11 +91,16 @@ def txt2img(request: dict):
         return JSONResponse(status_code=status, content=simulated)
     started = time.monotonic()
     time.sleep(seconds)
-    info = {"prompt": request.get("prompt", ""), "steps": steps, "width": width, "height": height,
-            "seed": request.get("seed", -1), "sampler_name": request.get("sampler_name"),
-            "simulated": True}
-    return dict(simulated, images=[], parameters=request, info=json.dumps(info),
-                elapsed=time.monotonic() - started)
+    info = {
+        "prompt": request.get("prompt", ""),
+        "steps": steps,
+        "width": width,
+        "height": height,
+        "seed": request.get("seed", -1),
+        "sampler_name": request.get("sampler_name"),
+        "simulated": True,
+    }
+    return dict(simulated, images=[], parameters=request, info=json.dumps(info), elapsed=time.monotonic() - started)
 
 
 with gr.Blocks(title="Stable Diffusion (stand-in)") as demo:
@@ -105,12 +110,19 @@ with gr.Blocks(title="Stable Diffusion (stand-in)") as demo:
 
 demo.queue()
 server_name = cmd_opts.server_name or ("0.0.0.0" if cmd_opts.listen else "127.0.0.1")
-app = demo.launch(server_name=server_name, server_port=cmd_opts.port or 7860,
-                  auth=credentials(cmd_opts.gradio_auth), prevent_thread_lock=True)[0]
+app = demo.launch(
+    server_name=server_name,
+    server_port=cmd_opts.port or 7860,
+    auth=credentials(cmd_opts.gradio_auth),
+    prevent_thread_lock=True,
+)[0]
 if cmd_opts.api or cmd_opts.nowebui:
     deps = api_auth_dependency()
     app.add_api_route("/sdapi/v1/cmd-flags", lambda: vars(cmd_opts), methods=["GET"], dependencies=deps)
     app.add_api_route("/sdapi/v1/txt2img", txt2img, methods=["POST"], dependencies=deps)
-print("Stand-in web UI (simulated generation) on %s:%s, memory mode %s"
-      % (server_name, cmd_opts.port or 7860, memory_mode()), flush=True)
+print(
+    "Stand-in web UI (simulated generation) on %s:%s, memory mode %s"
+    % (server_name, cmd_opts.port or 7860, memory_mode()),
+    flush=True,
+)
 demo.block_thread()

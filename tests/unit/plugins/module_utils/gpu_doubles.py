@@ -86,8 +86,9 @@ class FakeNvml:
         assert version == pynvml.nvmlMemory_v2
         if not self.has_memory_v2:
             self._raise(pynvml.NVML_ERROR_FUNCTION_NOT_FOUND)
-        return SimpleNamespace(version=version, total=dev["total"], used=dev["used"], free=dev["free"],
-                               reserved=dev["reserved"])
+        return SimpleNamespace(
+            version=version, total=dev["total"], used=dev["used"], free=dev["free"], reserved=dev["reserved"]
+        )
 
     def _flag(self, handle, key):
         value = self._device(handle)[key]
@@ -108,8 +109,10 @@ class FakeNvml:
         listed = self._device(handle)[key]
         if listed == "unsupported":
             self._raise(pynvml.NVML_ERROR_NOT_SUPPORTED)
-        return [SimpleNamespace(pid=pid, usedGpuMemory=used, gpuInstanceId=0xFFFFFFFF,
-                                computeInstanceId=0xFFFFFFFF) for pid, used in listed]
+        return [
+            SimpleNamespace(pid=pid, usedGpuMemory=used, gpuInstanceId=0xFFFFFFFF, computeInstanceId=0xFFFFFFFF)
+            for pid, used in listed
+        ]
 
     def nvmlDeviceGetGraphicsRunningProcesses_v3(self, handle):
         return self._processes(handle, "graphics", True)

@@ -21,18 +21,22 @@ def editor(text, ui='a1111', refuse=''):
 
     def quote(word):
         return quote_word(word, "'")
+
     return FlagEditor(text, ui, quote, check_value)
 
 
-@pytest.mark.parametrize('text, flags, memory_mode, result', [
-    # A new word is joined by one blank; untouched neighbours keep theirs.
-    ("--lowvram  --ckpt-dir 'a b'   --x", {}, 'medvram', "--medvram --ckpt-dir 'a b'   --x"),
-    ('--port=7860 --x', {'port': 8080}, 'keep', '--port=8080 --x'),
-    ('--use-cpu a b --x', {'use_cpu': ['c d']}, 'keep', "--use-cpu 'c d' --x"),
-    ('--x', {'styles-file': ['a', 'b']}, 'keep', '--x --styles-file a --styles-file b'),
-    ('--x --listen', {'listen': 'no', 'api': True}, 'none', '--x --api'),
-    ('  --x  ', {}, 'keep', '  --x  '),
-])
+@pytest.mark.parametrize(
+    'text, flags, memory_mode, result',
+    [
+        # A new word is joined by one blank; untouched neighbours keep theirs.
+        ("--lowvram  --ckpt-dir 'a b'   --x", {}, 'medvram', "--medvram --ckpt-dir 'a b'   --x"),
+        ('--port=7860 --x', {'port': 8080}, 'keep', '--port=8080 --x'),
+        ('--use-cpu a b --x', {'use_cpu': ['c d']}, 'keep', "--use-cpu 'c d' --x"),
+        ('--x', {'styles-file': ['a', 'b']}, 'keep', '--x --styles-file a --styles-file b'),
+        ('--x --listen', {'listen': 'no', 'api': True}, 'none', '--x --api'),
+        ('  --x  ', {}, 'keep', '  --x  '),
+    ],
+)
 def test_untouched_words_keep_their_bytes_and_spacing(text, flags, memory_mode, result):
     edit = editor(text)
     edit.apply_request(flags, memory_mode)

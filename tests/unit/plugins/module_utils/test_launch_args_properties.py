@@ -21,9 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _flag_editor
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_editor, _shell_words
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args as la
-from ansible_collections.vramfree.webui.plugins.module_utils import _shell_words
 
 pytestmark = pytest.mark.skipif(shutil.which('bash') is None, reason='needs bash')
 
@@ -32,12 +31,23 @@ VALUED = ['--port', '--ckpt-dir', '--theme', '--gradio-auth']
 # Values that stress both quoting levels: spaces, both quotes, backslashes, $ and
 # backticks (literal once quoted), non-ASCII.
 VALUE = st.text(alphabet=st.sampled_from(list('abc /:.\'"\\$`é=')), min_size=0, max_size=8).filter(
-    lambda v: not _shell_words.is_flag(v))
-OTHER_LINES = st.lists(st.sampled_from([
-    '#!/bin/bash', '# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS="--medvram"',
-    '#export COMMANDLINE_ARGS=""', 'export GIT="git"', '', '#venv_dir="venv"', "install_dir='/home/sd'",
-    'export TORCH_COMMAND="pip install torch"  # cu118',
-]), max_size=5)
+    lambda v: not _shell_words.is_flag(v)
+)
+OTHER_LINES = st.lists(
+    st.sampled_from(
+        [
+            '#!/bin/bash',
+            '# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS="--medvram"',
+            '#export COMMANDLINE_ARGS=""',
+            'export GIT="git"',
+            '',
+            '#venv_dir="venv"',
+            "install_dir='/home/sd'",
+            'export TORCH_COMMAND="pip install torch"  # cu118',
+        ]
+    ),
+    max_size=5,
+)
 
 
 @st.composite
@@ -65,25 +75,34 @@ EDITS = st.dictionaries(
     st.sampled_from(SWITCHES[:4] + VALUED),
     st.one_of(st.booleans(), VALUE),
     max_size=4,
-).filter(lambda d: all(not (k in VALUED and v is True) and not (k in SWITCHES and not isinstance(v, bool))
-                       for k, v in d.items()))
+).filter(
+    lambda d: all(
+        not (k in VALUED and v is True) and not (k in SWITCHES and not isinstance(v, bool)) for k, v in d.items()
+    )
+)
 
 
 def bash_args(path):
     """What launch.py would see: bash sources the file, python splits the variable."""
-    script = ('source "$1"; exec "$2" -c \'import json, os, shlex; '
-              'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\'')
-    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable],
-                         check=True, capture_output=True)
+    script = (
+        'source "$1"; exec "$2" -c \'import json, os, shlex; '
+        'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\''
+    )
+    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable], check=True, capture_output=True)
     return json.loads(out.stdout)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(before_lines=OTHER_LINES, after_lines=OTHER_LINES, args=existing_args(),
-       style=st.sampled_from(['"', "'", 'split', 'absent']), edits=EDITS,
-       memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']), crlf_free_end=st.booleans())
-def test_sh_rewrite_is_what_bash_reads(tmp_path, before_lines, after_lines, args, style, edits, memory,
-                                       crlf_free_end):
+@given(
+    before_lines=OTHER_LINES,
+    after_lines=OTHER_LINES,
+    args=existing_args(),
+    style=st.sampled_from(['"', "'", 'split', 'absent']),
+    edits=EDITS,
+    memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']),
+    crlf_free_end=st.booleans(),
+)
+def test_sh_rewrite_is_what_bash_reads(tmp_path, before_lines, after_lines, args, style, edits, memory, crlf_free_end):
     assignment = [] if style == 'absent' else [sh_line(args, style)]
     text = '\n'.join(before_lines + assignment + after_lines) + ('\n' if crlf_free_end else '')
     script = tmp_path / 'webui-user.sh'
@@ -116,18 +135,19 @@ def test_sh_rewrite_is_what_bash_reads(tmp_path, before_lines, after_lines, args
 
     def untouched(occ):
         return [o for o in occ if o[0] not in edits and (memory == 'keep' or o[0] not in group)]
+
     assert untouched(occurrences) == untouched(la.parse_args(la.read_value(text, 'sh')))
 
     old, new = la.split_lines(text), la.split_lines(result.text)
     if result.changed and assignment:
         index = result.line_no - 1
-        assert old[:index] == new[:index] and old[index + 1:] == new[index + 1:]
+        assert old[:index] == new[:index] and old[index + 1 :] == new[index + 1 :]
     elif result.changed:
         index = result.line_no - 1
         assert new[index].startswith('export COMMANDLINE_ARGS=')
         # Without the new line the file is what it was, but for the line break the
         # new line needed when the file did not end with one.
-        assert ''.join(new[:index] + new[index + 1:]) in (text, text + '\n')
+        assert ''.join(new[:index] + new[index + 1 :]) in (text, text + '\n')
     else:
         assert result.text == text
 
@@ -136,8 +156,13 @@ def test_sh_rewrite_is_what_bash_reads(tmp_path, before_lines, after_lines, args
 
 
 @settings(max_examples=150, deadline=None)
-@given(args=existing_args(), edits=EDITS, memory=st.sampled_from(['keep', 'none', 'medvram']),
-       fmt=st.sampled_from(['bat', 'env']), quoted=st.booleans())
+@given(
+    args=existing_args(),
+    edits=EDITS,
+    memory=st.sampled_from(['keep', 'none', 'medvram']),
+    fmt=st.sampled_from(['bat', 'env']),
+    quoted=st.booleans(),
+)
 def test_bat_and_env_rewrites_are_stable(args, edits, memory, fmt, quoted):
     if fmt == 'bat':
         args = [a for a in args if not any(c in a for c in '%"\'\\&|<>^')]
@@ -165,16 +190,21 @@ def test_bat_and_env_rewrites_are_stable(args, edits, memory, fmt, quoted):
 
 def bash_env_args(path):
     """What a shell that sources an EnvironmentFile with allexport gives launch.py."""
-    script = ('set -a; source "$1"; exec "$2" -c \'import json, os, shlex; '
-              'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\'')
-    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable],
-                         check=True, capture_output=True)
+    script = (
+        'set -a; source "$1"; exec "$2" -c \'import json, os, shlex; '
+        'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\''
+    )
+    out = subprocess.run(['bash', '-c', script, 'bash', str(path), sys.executable], check=True, capture_output=True)
     return json.loads(out.stdout)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(args=existing_args(), edits=EDITS, memory=st.sampled_from(['keep', 'none', 'medvram']),
-       style=st.sampled_from(['"', "'", 'absent']))
+@given(
+    args=existing_args(),
+    edits=EDITS,
+    memory=st.sampled_from(['keep', 'none', 'medvram']),
+    style=st.sampled_from(['"', "'", 'absent']),
+)
 def test_env_quoted_rewrite_is_what_bash_reads(tmp_path, args, edits, memory, style):
     # Quoted EnvironmentFile values read the same in systemd and in bash, so bash can
     # check the env encoder too: the rewritten (or new) line keeps its quotes.
@@ -210,17 +240,26 @@ def test_split_words_agrees_with_shlex(text):
         return
     words = _shell_words.split_words(text)
     assert [w.value for w in words] == expected
-    assert all(shlex.split(text[w.start:w.end]) == [w.value] for w in words)
+    assert all(shlex.split(text[w.start : w.end]) == [w.value] for w in words)
 
 
 # ------------------------------------------------------------ the edges, bash as the oracle
 
 # YAML-style spellings users write as keys, memory flags named in flags, launch lines an
 # assignment must come before, and ~ where bash expands it inside a word.
-SPELLINGS = {'--xformers': ['xformers', 'Xformers'], '--listen': ['listen', 'LISTEN'], '--api': ['api'],
-             '--no-half': ['no_half', 'No_Half'], '--ckpt-dir': ['ckpt_dir'], '--theme': ['theme'],
-             '--gradio-auth': ['gradio_auth'], '--port': ['port'],
-             '--lowvram': ['lowvram'], '--medvram': ['medvram'], '--medvram-sdxl': ['medvram_sdxl']}
+SPELLINGS = {
+    '--xformers': ['xformers', 'Xformers'],
+    '--listen': ['listen', 'LISTEN'],
+    '--api': ['api'],
+    '--no-half': ['no_half', 'No_Half'],
+    '--ckpt-dir': ['ckpt_dir'],
+    '--theme': ['theme'],
+    '--gradio-auth': ['gradio_auth'],
+    '--port': ['port'],
+    '--lowvram': ['lowvram'],
+    '--medvram': ['medvram'],
+    '--medvram-sdxl': ['medvram_sdxl'],
+}
 LAUNCH_LINES = ['exec ./webui.sh "$@"', 'python3 launch.py', 'bash webui.sh', 'exec "$VENV/bin/python" launch.py']
 
 
@@ -241,25 +280,34 @@ def bash_launch_args(folder):
     (webui.sh, python3 launch.py, ...) is a stand-in that prints its COMMANDLINE_ARGS as
     launch.py splits them. A script that reaches its end without starting it prints null."""
     ui = folder / 'ui'
-    ui.write_text('#!%s\nimport json, os, shlex\n'
-                  'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\n' % sys.executable)
+    ui.write_text(
+        '#!%s\nimport json, os, shlex\n'
+        'print(json.dumps(shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))))\n' % sys.executable
+    )
     ui.chmod(0o755)
     (folder / 'venv' / 'bin').mkdir(parents=True, exist_ok=True)
     for name in ('webui.sh', 'venv/bin/python'):
         if not (folder / name).is_symlink():
             (folder / name).symlink_to(ui)
-    script = ('cd "$1"; UI="$2"; export VENV="$1/venv"; python3() { "$UI"; exit; }; bash() { "$UI"; exit; }; '
-              'source ./webui-user.sh; echo null')
+    script = (
+        'cd "$1"; UI="$2"; export VENV="$1/venv"; python3() { "$UI"; exit; }; bash() { "$UI"; exit; }; '
+        'source ./webui-user.sh; echo null'
+    )
     out = subprocess.run(['bash', '-c', script, 'bash', str(folder), str(ui)], check=True, capture_output=True)
     return json.loads(out.stdout.splitlines()[0])
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(before_lines=OTHER_LINES, args=existing_args(), style=st.sampled_from(['"', "'", 'absent']),
-       edits=edge_edits(), memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']),
-       launch=st.sampled_from(LAUNCH_LINES), tilde=st.sampled_from(['', ':~/b', '=~/b', ':"~"/b']))
-def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args, style, edits, memory, launch,
-                                                   tilde):
+@given(
+    before_lines=OTHER_LINES,
+    args=existing_args(),
+    style=st.sampled_from(['"', "'", 'absent']),
+    edits=edge_edits(),
+    memory=st.sampled_from(['keep', 'none', 'medvram', 'lowvram']),
+    launch=st.sampled_from(LAUNCH_LINES),
+    tilde=st.sampled_from(['', ':~/b', '=~/b', ':"~"/b']),
+)
+def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args, style, edits, memory, launch, tilde):
     assignment = [] if style == 'absent' else [sh_line(args, style)]
     if tilde and style == '"':
         # An unquoted word before the quoted run, joined to it by an escaped blank: bash
@@ -274,9 +322,12 @@ def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args,
         result = la.edit_text(text, 'sh', flags=edits, memory_mode=memory)
     except la.LaunchArgsError as exc:
         message = str(exc)
-        assert ('but memory_mode is' in message or 'at once; AUTOMATIC1111' in message
-                or ('flags removes' in message and 'memory_mode' in message)
-                or ('unquoted ~' in message and tilde in (':~/b', '=~/b') and style == '"')), message
+        assert (
+            'but memory_mode is' in message
+            or 'at once; AUTOMATIC1111' in message
+            or ('flags removes' in message and 'memory_mode' in message)
+            or ('unquoted ~' in message and tilde in (':~/b', '=~/b') and style == '"')
+        ), message
         return
     script.write_bytes(result.text.encode())
     assert bash_launch_args(tmp_path) == result.args_after
@@ -285,7 +336,9 @@ def test_edges_are_what_bash_gives_the_launch_line(tmp_path, before_lines, args,
     # The UI's own spelling is written, never a YAML key's.
     assert all('_' not in n and n == n.lower() for n in names)
     group = catalog.memory_group('a1111')
-    chosen = [la.normalize_flag(k, 'a1111') for k, v in edits.items() if _flag_editor.flag_value('', v, 'a1111') is True]
+    chosen = [
+        la.normalize_flag(k, 'a1111') for k, v in edits.items() if _flag_editor.flag_value('', v, 'a1111') is True
+    ]
     chosen = [c for c in chosen if c in group]
     if chosen:
         assert [n for n in names if n in group] == chosen

@@ -46,6 +46,7 @@ def only_assignment(fmt, line):
 
 # ---------------------------------------------------------------- sh: bash is the oracle
 
+
 @needs_bash
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=TEXT, style=STYLES)
@@ -63,14 +64,43 @@ def test_sh_encode_is_what_bash_reads_and_decodes_back(tmp_path, value, style):
 
 # Pieces of a hand-written value: quoted runs, escapes, and the expansions the decoder
 # must refuse because bash would expand them.
-SH_PIECES = ['a', '--x', ' ', '\\ ', "'b c'", "'$v'", '"d e"', '"\\"q\\""', '"\\$x"', '\\$', '\\\\', '"\\\\"',
-             '$v', '${v}', '`a`', '~', ':~', '=~', '"~"', '\\~', ':', '=', '#', '\\#', 'é', '"a\'b"', '\\"']
+SH_PIECES = [
+    'a',
+    '--x',
+    ' ',
+    '\\ ',
+    "'b c'",
+    "'$v'",
+    '"d e"',
+    '"\\"q\\""',
+    '"\\$x"',
+    '\\$',
+    '\\\\',
+    '"\\\\"',
+    '$v',
+    '${v}',
+    '`a`',
+    '~',
+    ':~',
+    '=~',
+    '"~"',
+    '\\~',
+    ':',
+    '=',
+    '#',
+    '\\#',
+    'é',
+    '"a\'b"',
+    '\\"',
+]
 
 
 @needs_bash
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pieces=st.lists(st.sampled_from(SH_PIECES), max_size=6),
-       tail=st.sampled_from(['', '  # comment', '; export COMMANDLINE_ARGS']))
+@given(
+    pieces=st.lists(st.sampled_from(SH_PIECES), max_size=6),
+    tail=st.sampled_from(['', '  # comment', '; export COMMANDLINE_ARGS']),
+)
 def test_sh_decode_agrees_with_bash_or_refuses(tmp_path, pieces, tail):
     line = 'export COMMANDLINE_ARGS=' + ''.join(pieces) + tail
     try:
@@ -85,46 +115,56 @@ def test_sh_decode_agrees_with_bash_or_refuses(tmp_path, pieces, tail):
     assert rendered.endswith(tail) and only_assignment(SH, rendered).value == assignment.value
 
 
-@pytest.mark.parametrize('value, style, raw', [
-    ('--a --b', '"', '"--a --b"'),
-    ('--a', 'bare', '--a'),
-    ('', 'bare', ''),
-    ('--a b', 'bare', '"--a b"'),
-    ("--a 'b c'", "'", '"--a \'b c\'"'),
-    ('--a "b c"', "'", '\'--a "b c"\''),
-    ('$x `y` \\z \\', '"', '"\\$x \\`y\\` \\z \\\\"'),
-    ('--a', 'mixed', '"--a"'),
-])
+@pytest.mark.parametrize(
+    'value, style, raw',
+    [
+        ('--a --b', '"', '"--a --b"'),
+        ('--a', 'bare', '--a'),
+        ('', 'bare', ''),
+        ('--a b', 'bare', '"--a b"'),
+        ("--a 'b c'", "'", '"--a \'b c\'"'),
+        ('--a "b c"', "'", '\'--a "b c"\''),
+        ('$x `y` \\z \\', '"', '"\\$x \\`y\\` \\z \\\\"'),
+        ('--a', 'mixed', '"--a"'),
+    ],
+)
 def test_sh_encode(value, style, raw):
     assert SH.encode(value, style) == raw
 
 
-@pytest.mark.parametrize('line, message', [
-    ('export COMMANDLINE_ARGS="$X"', 'built with shell expansion'),
-    ('export COMMANDLINE_ARGS=--p=~/x', 'unquoted ~ after ":" or "="'),
-    ('export COMMANDLINE_ARGS+=--x', 'appended to (+=)'),
-    ('export COMMANDLINE_ARGS=--x OTHER=1', 'unexpected text after the COMMANDLINE_ARGS value'),
-    ('export COMMANDLINE_ARGS=--x\\', 'goes on over several lines'),
-    ("export COMMANDLINE_ARGS='--x", 'unbalanced quotes'),
-])
+@pytest.mark.parametrize(
+    'line, message',
+    [
+        ('export COMMANDLINE_ARGS="$X"', 'built with shell expansion'),
+        ('export COMMANDLINE_ARGS=--p=~/x', 'unquoted ~ after ":" or "="'),
+        ('export COMMANDLINE_ARGS+=--x', 'appended to (+=)'),
+        ('export COMMANDLINE_ARGS=--x OTHER=1', 'unexpected text after the COMMANDLINE_ARGS value'),
+        ('export COMMANDLINE_ARGS=--x\\', 'goes on over several lines'),
+        ("export COMMANDLINE_ARGS='--x", 'unbalanced quotes'),
+    ],
+)
 def test_sh_refuses_what_only_the_running_script_knows(line, message):
     with pytest.raises(LaunchArgsError, match=message.replace('+', '\\+').replace('(', '\\(').replace(')', '\\)')):
         only_assignment(SH, line)
 
 
-@pytest.mark.parametrize('lines, warned', [
-    (['COMMANDLINE_ARGS="--a"'], True),
-    (['export COMMANDLINE_ARGS="--a"'], False),
-    (['COMMANDLINE_ARGS="--a"; export COMMANDLINE_ARGS'], False),
-    (['declare -x COMMANDLINE_ARGS', 'COMMANDLINE_ARGS="--a"'], False),
-    (['set -o allexport', 'COMMANDLINE_ARGS="--a"'], False),
-    (['# export COMMANDLINE_ARGS', 'COMMANDLINE_ARGS="--a"'], True),
-])
+@pytest.mark.parametrize(
+    'lines, warned',
+    [
+        (['COMMANDLINE_ARGS="--a"'], True),
+        (['export COMMANDLINE_ARGS="--a"'], False),
+        (['COMMANDLINE_ARGS="--a"; export COMMANDLINE_ARGS'], False),
+        (['declare -x COMMANDLINE_ARGS', 'COMMANDLINE_ARGS="--a"'], False),
+        (['set -o allexport', 'COMMANDLINE_ARGS="--a"'], False),
+        (['# export COMMANDLINE_ARGS', 'COMMANDLINE_ARGS="--a"'], True),
+    ],
+)
 def test_sh_warns_about_an_assignment_never_exported(lines, warned):
     assert bool(SH.warnings([line + '\n' for line in lines])) is warned
 
 
 # ---------------------------------------------------------------- env: systemd's rules
+
 
 @given(value=TEXT.filter(lambda v: '\t' not in v), style=STYLES)
 def test_env_encode_decodes_back(value, style):
@@ -146,31 +186,38 @@ def test_env_quoted_values_read_the_same_in_bash(tmp_path, value, style):
     assert bash_value(env_file) == value == only_assignment(ENV, line).value
 
 
-@pytest.mark.parametrize('raw, value', [
-    ('--a --b', '--a --b'),
-    ('  --a  ', '--a'),
-    ('"--a \\x \\$HOME"', '--a \\x $HOME'),
-    ("'--a \\x'", '--a \\x'),
-    ('--a\\ b\\\\c', '--a b\\c'),
-    ('$HOME', '$HOME'),
-    # After a closing quote systemd reads on unquoted, where a quote is just a character.
-    ('"a"b\'c\'', "ab'c'"),
-])
+@pytest.mark.parametrize(
+    'raw, value',
+    [
+        ('--a --b', '--a --b'),
+        ('  --a  ', '--a'),
+        ('"--a \\x \\$HOME"', '--a \\x $HOME'),
+        ("'--a \\x'", '--a \\x'),
+        ('--a\\ b\\\\c', '--a b\\c'),
+        ('$HOME', '$HOME'),
+        # After a closing quote systemd reads on unquoted, where a quote is just a character.
+        ('"a"b\'c\'', "ab'c'"),
+    ],
+)
 def test_env_decode(raw, value):
     assert only_assignment(ENV, 'COMMANDLINE_ARGS=' + raw).value == value
 
 
-@pytest.mark.parametrize('value, raw', [
-    ('--a --b', '--a --b'),
-    ('--a ', '"--a "'),
-    ('"--a"', '"\\"--a\\""'),
-    ('C:\\x', '"C:\\x"'),
-])
+@pytest.mark.parametrize(
+    'value, raw',
+    [
+        ('--a --b', '--a --b'),
+        ('--a ', '"--a "'),
+        ('"--a"', '"\\"--a\\""'),
+        ('C:\\x', '"C:\\x"'),
+    ],
+)
 def test_env_bare_stays_bare_only_while_systemd_reads_it_back(value, raw):
     assert ENV.encode(value, 'bare') == raw
 
 
 # ---------------------------------------------------------------- bat: cmd.exe takes the rest of the line
+
 
 @given(value=st.text(alphabet=st.sampled_from(list('ab -/:\\é"')), max_size=12), quoted=st.booleans())
 def test_bat_value_is_the_rest_of_the_line(value, quoted):
@@ -188,12 +235,15 @@ def test_bat_value_is_the_rest_of_the_line(value, quoted):
     assert BAT.render(assignment, value) == line
 
 
-@pytest.mark.parametrize('line, message', [
-    ('set COMMANDLINE_ARGS=%EXTRA%', 'uses %VAR% expansion'),
-    ('set COMMANDLINE_ARGS=--a & echo', 'cmd.exe operator'),
-    ('set COMMANDLINE_ARGS=--a ^& b', 'cmd.exe operator'),
-    ('set "COMMANDLINE_ARGS=--a', 'unbalanced quotes'),
-])
+@pytest.mark.parametrize(
+    'line, message',
+    [
+        ('set COMMANDLINE_ARGS=%EXTRA%', 'uses %VAR% expansion'),
+        ('set COMMANDLINE_ARGS=--a & echo', 'cmd.exe operator'),
+        ('set COMMANDLINE_ARGS=--a ^& b', 'cmd.exe operator'),
+        ('set "COMMANDLINE_ARGS=--a', 'unbalanced quotes'),
+    ],
+)
 def test_bat_refuses(line, message):
     with pytest.raises(LaunchArgsError, match=message):
         only_assignment(BAT, line)
@@ -214,43 +264,63 @@ def test_bat_words_quote_cmd_operators_and_task_values_refuse_percent_and_quotes
 
 # ---------------------------------------------------------------- comments, other forms, insertion points
 
-@pytest.mark.parametrize('fmt, line, comment', [
-    (SH, '  # export COMMANDLINE_ARGS=', True), (SH, 'export X=1 # c', False),
-    (BAT, 'REM set COMMANDLINE_ARGS=', True), (BAT, ':: x', True), (BAT, '@rem', True), (BAT, 'remark', False),
-    (ENV, '; COMMANDLINE_ARGS=', True), (ENV, '# x', True), (ENV, 'A=#', False),
-])
+
+@pytest.mark.parametrize(
+    'fmt, line, comment',
+    [
+        (SH, '  # export COMMANDLINE_ARGS=', True),
+        (SH, 'export X=1 # c', False),
+        (BAT, 'REM set COMMANDLINE_ARGS=', True),
+        (BAT, ':: x', True),
+        (BAT, '@rem', True),
+        (BAT, 'remark', False),
+        (ENV, '; COMMANDLINE_ARGS=', True),
+        (ENV, '# x', True),
+        (ENV, 'A=#', False),
+    ],
+)
 def test_comment_syntax(fmt, line, comment):
     assert fmt.is_comment(line) is comment
 
 
-@pytest.mark.parametrize('fmt, line, message', [
-    (SH, 'if x; then COMMANDLINE_ARGS=--a; fi', 'form this module does not edit'),
-    (BAT, 'if exist x set COMMANDLINE_ARGS=--a', 'form this module does not edit'),
-    (ENV, 'export COMMANDLINE_ARGS=--a', 'systemd does not read "export"'),
-])
+@pytest.mark.parametrize(
+    'fmt, line, message',
+    [
+        (SH, 'if x; then COMMANDLINE_ARGS=--a; fi', 'form this module does not edit'),
+        (BAT, 'if exist x set COMMANDLINE_ARGS=--a', 'form this module does not edit'),
+        (ENV, 'export COMMANDLINE_ARGS=--a', 'systemd does not read "export"'),
+    ],
+)
 def test_other_forms_are_refused(fmt, line, message):
     with pytest.raises(LaunchArgsError, match=message):
         fmt.find_assignment([line + '\n'])
 
 
-@pytest.mark.parametrize('fmt, lines, point', [
-    (SH, ['#!/bin/bash', '#export COMMANDLINE_ARGS=""', 'exec ./webui.sh'], (2, '')),
-    (SH, ['#!/bin/bash', 'exec ./webui.sh', '#export COMMANDLINE_ARGS=""'], (1, '')),
-    (SH, ['#!/bin/bash', '# python launch.py', '  python3 launch.py'], (2, '  ')),
-    (SH, ['#!/bin/bash'], (1, '')),
-    (BAT, ['@echo off', 'rem call webui.bat', 'call webui.bat'], (2, '')),
-    (BAT, ['@echo off', '  rem set COMMANDLINE_ARGS=', 'call webui.bat'], (2, '  ')),
-    (ENV, ['A=1', '# COMMANDLINE_ARGS=--lowvram', 'python launch.py'], (2, '')),
-    (ENV, ['A=1', 'python launch.py'], (2, '')),
-])
+@pytest.mark.parametrize(
+    'fmt, lines, point',
+    [
+        (SH, ['#!/bin/bash', '#export COMMANDLINE_ARGS=""', 'exec ./webui.sh'], (2, '')),
+        (SH, ['#!/bin/bash', 'exec ./webui.sh', '#export COMMANDLINE_ARGS=""'], (1, '')),
+        (SH, ['#!/bin/bash', '# python launch.py', '  python3 launch.py'], (2, '  ')),
+        (SH, ['#!/bin/bash'], (1, '')),
+        (BAT, ['@echo off', 'rem call webui.bat', 'call webui.bat'], (2, '')),
+        (BAT, ['@echo off', '  rem set COMMANDLINE_ARGS=', 'call webui.bat'], (2, '  ')),
+        (ENV, ['A=1', '# COMMANDLINE_ARGS=--lowvram', 'python launch.py'], (2, '')),
+        (ENV, ['A=1', 'python launch.py'], (2, '')),
+    ],
+)
 def test_insertion_point_is_before_the_launch_line(fmt, lines, point):
     assert fmt.insertion_point([line + '\n' for line in lines]) == point
 
 
-@pytest.mark.parametrize('fmt, line', [
-    (SH, 'export COMMANDLINE_ARGS="--a \'b c\'"'), (BAT, 'set COMMANDLINE_ARGS=--a \'b c\''),
-    (ENV, 'COMMANDLINE_ARGS="--a \'b c\'"'),
-])
+@pytest.mark.parametrize(
+    'fmt, line',
+    [
+        (SH, 'export COMMANDLINE_ARGS="--a \'b c\'"'),
+        (BAT, 'set COMMANDLINE_ARGS=--a \'b c\''),
+        (ENV, 'COMMANDLINE_ARGS="--a \'b c\'"'),
+    ],
+)
 def test_new_assignment_reads_back(fmt, line):
     assert fmt.new_assignment("--a 'b c'", '') == line
     assert only_assignment(fmt, line).value == "--a 'b c'"
@@ -258,7 +328,13 @@ def test_new_assignment_reads_back(fmt, line):
 
 def test_lookup_by_name_and_by_file_name():
     assert [formats.get(name).name for name in formats.NAMES] == ['sh', 'bat', 'env']
-    assert [formats.detect(p) for p in ('a.sh', 'A.BAT', 'b.cmd', 'sd-webui', 'x.env')] == ['sh', 'bat', 'bat', 'env', 'env']
+    assert [formats.detect(p) for p in ('a.sh', 'A.BAT', 'b.cmd', 'sd-webui', 'x.env')] == [
+        'sh',
+        'bat',
+        'bat',
+        'env',
+        'env',
+    ]
     assert (SH.new_file_eol, BAT.new_file_eol, ENV.new_file_eol) == ('\n', '\r\n', '\n')
     with pytest.raises(LaunchArgsError, match="unknown format 'ini'; one of sh, bat, env"):
         formats.get('ini')

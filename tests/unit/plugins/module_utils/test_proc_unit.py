@@ -17,17 +17,20 @@ V1_IN_CONTAINER = """12:pids:/docker/4f1c/system.slice/webui.service
 """
 
 
-@pytest.mark.parametrize("text, unit", [
-    ("0::/system.slice/webui.service\n", "webui.service"),
-    ("0::/user.slice/user-1000.slice/session-2.scope\n", "session-2.scope"),
-    ("0::/system.slice/webui.service/worker\n", "webui.service"),
-    (V1_IN_CONTAINER, "webui.service"),
-    ("4:memory:/system.slice/nginx.service\n1:name=systemd:/system.slice/gdm.service\n", "gdm.service"),
-    ("0::/\n", None),
-    ("0::/init.scope\n", "init.scope"),
-    ("garbage\n", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("0::/system.slice/webui.service\n", "webui.service"),
+        ("0::/user.slice/user-1000.slice/session-2.scope\n", "session-2.scope"),
+        ("0::/system.slice/webui.service/worker\n", "webui.service"),
+        (V1_IN_CONTAINER, "webui.service"),
+        ("4:memory:/system.slice/nginx.service\n1:name=systemd:/system.slice/gdm.service\n", "gdm.service"),
+        ("0::/\n", None),
+        ("0::/init.scope\n", "init.scope"),
+        ("garbage\n", None),
+        ("", None),
+    ],
+)
 def test_unit_from_cgroup(text, unit):
     assert _proc_unit.unit_from_cgroup(text) == unit
 

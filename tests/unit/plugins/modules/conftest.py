@@ -22,7 +22,7 @@ class ModuleExit(Exception):
     """exit_json was called; ``result`` holds its arguments and the module's no_log values."""
 
     def __init__(self, result, no_log_values, warnings):
-        super(ModuleExit, self).__init__(result)
+        super().__init__(result)
         self.result = result
         self.no_log_values = no_log_values
         self.warnings = warnings

@@ -15,6 +15,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 try:
     from ansible.module_utils.testing import patch_module_args  # noqa: F401  pylint: disable=unused-import
 except ImportError:
+
     @contextlib.contextmanager
     def patch_module_args(args):
         saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access

@@ -11,9 +11,9 @@ import pathlib
 import sys
 
 import pytest
-
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
+
 from ansible_collections.vramfree.webui.plugins.modules import gpu_vram_facts
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "module_utils"))
@@ -22,6 +22,7 @@ from gpu_doubles import RecordedSmi  # noqa: E402  pylint: disable=wrong-import-
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core before 2.19 reads the arguments from basic._ANSIBLE_ARGS
+
     @contextlib.contextmanager
     def patch_module_args(args):
         saved = basic._ANSIBLE_ARGS
@@ -79,9 +80,11 @@ NO_GPU = {"backend": "none", "driver_version": None, "gpus": []}
 
 
 def tried(root):
-    return ("No GPU found (tried nvml: the pynvml module (nvidia-ml-py) is not installed; "
-            "nvidia_smi: nvidia-smi is not installed; "
-            "sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" % root)
+    return (
+        "No GPU found (tried nvml: the pynvml module (nvidia-ml-py) is not installed; "
+        "nvidia_smi: nvidia-smi is not installed; "
+        "sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" % root
+    )
 
 
 def test_no_gpu_gives_an_empty_list_and_a_warning(host):
@@ -104,8 +107,10 @@ def test_explicit_nvml_without_pynvml_is_missing_required_lib(host):
 
 def test_explicit_backend_failure_names_only_that_backend(host):
     result = run_module({"backend": "sysfs", "required": True}, AnsibleFailJson)
-    assert result["msg"] == "No GPU found (tried sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" \
-        % host["root"]
+    assert (
+        result["msg"]
+        == "No GPU found (tried sysfs: no amdgpu card with mem_info_vram_total under %s/class/drm)" % host["root"]
+    )
 
 
 def test_bad_backend_is_rejected(host):
@@ -119,26 +124,34 @@ def fake_nvidia_smi(host, monkeypatch, body):
     path.parent.mkdir()
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(0o755)
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
-                        lambda self, name, *a, **kw: str(path) if name == "nvidia-smi" else None)
+    monkeypatch.setattr(
+        basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **kw: str(path) if name == "nvidia-smi" else None
+    )
     return path
 
 
 def test_nvidia_smi_runs_with_lc_all_c(host, monkeypatch):
     recorded = RecordedSmi("gtx970-gnome-470").folder
-    fake_nvidia_smi(host, monkeypatch, """
+    fake_nvidia_smi(
+        host,
+        monkeypatch,
+        """
 echo "$LC_ALL $LANG $*" >> "%(log)s"
 case "$1" in
   --query-gpu=*memory.reserved*) cat "%(dir)s/reject-reserved.txt"; exit 2 ;;
   --query-gpu=*) cat "%(dir)s/query-gpu.csv" ;;
   -q) cat "%(dir)s/q-x.xml" ;;
 esac
-""" % {"dir": recorded, "log": host["root"] / "calls"})
+"""
+        % {"dir": recorded, "log": host["root"] / "calls"},
+    )
     result = run_module({"backend": "auto"})
     facts = result["ansible_facts"]["gpu_vram"]
     assert (facts["backend"], facts["driver_version"]) == ("nvidia_smi", "470.256.02")
-    assert [(g["memory_total_mib"], g["memory_used_mib"], g["memory_free_mib"], g["memory_reserved_mib"])
-            for g in facts["gpus"]] == [(4043, 702, 3341, None)]
+    assert [
+        (g["memory_total_mib"], g["memory_used_mib"], g["memory_free_mib"], g["memory_reserved_mib"])
+        for g in facts["gpus"]
+    ] == [(4043, 702, 3341, None)]
     calls = (host["root"] / "calls").read_text().splitlines()
     assert [c.split()[:2] for c in calls] == [["C", "C"]] * 3
     assert host["warnings"] == []
@@ -147,10 +160,12 @@ esac
 def test_hung_nvidia_smi_is_killed_and_named(host, monkeypatch):
     fake_nvidia_smi(host, monkeypatch, "exec sleep 300\n")
     result = run_module({"backend": "nvidia_smi", "required": True, "command_timeout": 1}, AnsibleFailJson)
-    assert result["msg"] == ("No GPU found (tried nvidia_smi: nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,"
-                             "memory.total,memory.used,memory.free,memory.reserved,display_active,"
-                             "persistence_mode,driver_version --format=csv,noheader,nounits did not finish "
-                             "within 1 s and was killed)")
+    assert result["msg"] == (
+        "No GPU found (tried nvidia_smi: nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,"
+        "memory.total,memory.used,memory.free,memory.reserved,display_active,"
+        "persistence_mode,driver_version --format=csv,noheader,nounits did not finish "
+        "within 1 s and was killed)"
+    )
 
 
 def test_command_timeout_must_be_positive(host):

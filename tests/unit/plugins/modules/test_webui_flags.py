@@ -13,10 +13,10 @@ import stat
 import tempfile
 
 import pytest
-
 from ansible.module_utils import basic
-from ansible_collections.vramfree.webui.plugins.modules import webui_flags
 from module_args import patch_module_args  # pylint: disable=wrong-import-order
+
+from ansible_collections.vramfree.webui.plugins.modules import webui_flags
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
@@ -46,8 +46,10 @@ def test_drops_lowvram_and_reports_it(run_module, script):
     assert result['msg'] == 'COMMANDLINE_ARGS changed on line 14'
     assert 'diff' not in result and 'backup_file' not in result
     lines = script.read_text().splitlines(True)
-    assert lines[13] == ('export COMMANDLINE_ARGS="--xformers --listen --port 7860 --ckpt-dir \'/srv/sd models\'"'
-                         '  # GTX 970, desktop on\n')
+    assert lines[13] == (
+        'export COMMANDLINE_ARGS="--xformers --listen --port 7860 --ckpt-dir \'/srv/sd models\'"'
+        '  # GTX 970, desktop on\n'
+    )
     again = run_module(webui_flags.main, dict(path=str(script), memory_mode='none')).result
     assert again['changed'] is False
     assert again['msg'] == 'COMMANDLINE_ARGS already as asked'
@@ -55,8 +57,9 @@ def test_drops_lowvram_and_reports_it(run_module, script):
 
 def test_check_mode_reports_the_change_and_writes_nothing(run_module, script):
     before = script.read_bytes()
-    result = run_module(webui_flags.main, dict(path=str(script), memory_mode='none', _ansible_check_mode=True,
-                                               _ansible_diff=True)).result
+    result = run_module(
+        webui_flags.main, dict(path=str(script), memory_mode='none', _ansible_check_mode=True, _ansible_diff=True)
+    ).result
     assert result['changed'] is True
     assert script.read_bytes() == before
     assert result['diff']['before'] == before.decode()
@@ -68,9 +71,16 @@ def test_check_mode_reports_the_change_and_writes_nothing(run_module, script):
 def test_secrets_never_leave_the_module(run_module, tmp_path):
     path = tmp_path / 'sd-webui'
     path.write_text('COMMANDLINE_ARGS="--listen --gradio-auth admin:hunter2 --lowvram"\n')
-    outcome = run_module(webui_flags.main, dict(path=str(path), format='env', memory_mode='none',
-                                                flags={'api-auth': 'api:s3cr3t pass', 'gradio-auth': 'admin:n3w'},
-                                                _ansible_diff=True))
+    outcome = run_module(
+        webui_flags.main,
+        dict(
+            path=str(path),
+            format='env',
+            memory_mode='none',
+            flags={'api-auth': 'api:s3cr3t pass', 'gradio-auth': 'admin:n3w'},
+            _ansible_diff=True,
+        ),
+    )
     shown = json.dumps(outcome.result)
     for secret in ('hunter2', 's3cr3t', 'n3w'):
         assert secret not in shown
@@ -128,8 +138,7 @@ def test_directory_is_refused(run_module, tmp_path):
 
 def test_missing_file_is_created_with_the_assignment_and_mode(run_module, tmp_path):
     path = tmp_path / 'webui-user.sh'
-    result = run_module(webui_flags.main, dict(path=str(path), flags={'api': True, 'port': 7860},
-                                               mode='0640')).result
+    result = run_module(webui_flags.main, dict(path=str(path), flags={'api': True, 'port': 7860}, mode='0640')).result
     assert result['changed'] is True
     assert path.read_text() == 'export COMMANDLINE_ARGS="--api --port 7860"\n'
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
@@ -178,9 +187,16 @@ def test_bat_and_env_fixtures(run_module, tmp_path):
 
 def test_validate_with_refuses_flags_the_installed_ui_does_not_define(run_module, script):
     before = script.read_bytes()
-    outcome = run_module(webui_flags.main, dict(
-        path=str(script), memory_mode='none', flags={'opt-sdp-attention': True},
-        validate_with=[str(FIXTURES / 'a1111_cmd_args.py.txt')]), fails=True)
+    outcome = run_module(
+        webui_flags.main,
+        dict(
+            path=str(script),
+            memory_mode='none',
+            flags={'opt-sdp-attention': True},
+            validate_with=[str(FIXTURES / 'a1111_cmd_args.py.txt')],
+        ),
+        fails=True,
+    )
     assert outcome.result['unknown_flags'] == ['--opt-sdp-attention']
     assert outcome.result['msg'].startswith('--opt-sdp-attention not defined by ')
     assert script.read_bytes() == before
@@ -189,9 +205,16 @@ def test_validate_with_refuses_flags_the_installed_ui_does_not_define(run_module
 def test_validate_with_accepts_a_result_the_ui_defines(run_module, tmp_path):
     path = tmp_path / 'comfyui.env'
     path.write_text('COMMANDLINE_ARGS=--listen 0.0.0.0 --lowvram\n')
-    result = run_module(webui_flags.main, dict(
-        path=str(path), ui='comfyui', memory_mode='normalvram', flags={'fast': []},
-        validate_with=str(FIXTURES / 'comfyui_cli_args.py.txt'))).result
+    result = run_module(
+        webui_flags.main,
+        dict(
+            path=str(path),
+            ui='comfyui',
+            memory_mode='normalvram',
+            flags={'fast': []},
+            validate_with=str(FIXTURES / 'comfyui_cli_args.py.txt'),
+        ),
+    ).result
     assert result['args'] == ['--listen', '0.0.0.0', '--normalvram', '--fast']
     assert path.read_text() == 'COMMANDLINE_ARGS=--listen 0.0.0.0 --normalvram --fast\n'
 
@@ -204,7 +227,8 @@ def test_forge_warns_about_a1111_memory_flags(run_module, tmp_path):
     assert outcome.warnings == [
         'Stable Diffusion WebUI Forge ignores --medvram: its own memory management decides, so no memory flag is '
         'written; to force a mode choose one of: always-gpu, always-high-vram, always-normal-vram, always-low-vram, '
-        'always-no-vram, always-cpu']
+        'always-no-vram, always-cpu'
+    ]
 
 
 def test_format_comes_from_the_path_given_not_the_link_target(run_module, tmp_path):
@@ -269,11 +293,13 @@ def _unsafe_writes_scenario(run_module, folder, script):
     def attempt(unsafe):
         def run():
             try:
-                outcome = run_module(webui_flags.main, dict(path=str(script), memory_mode='none',
-                                                            unsafe_writes=unsafe), fails=not unsafe)
+                outcome = run_module(
+                    webui_flags.main, dict(path=str(script), memory_mode='none', unsafe_writes=unsafe), fails=not unsafe
+                )
             except AssertionError as exc:
                 return {'assertion': str(exc)}
             return {'msg': outcome.result['msg'], 'changed': outcome.result.get('changed')}
+
         return as_nobody(run)
 
     before = script.read_bytes()
@@ -301,21 +327,24 @@ def test_check_mode_reports_a_mode_change(run_module, script):
 @pytest.mark.parametrize('check_mode', [True, False])
 def test_create_in_a_missing_directory_fails_the_same_in_check_mode(run_module, tmp_path, check_mode):
     path = tmp_path / 'missing' / 'webui-user.sh'
-    outcome = run_module(webui_flags.main, dict(path=str(path), flags={'api': True},
-                                                _ansible_check_mode=check_mode), fails=True)
+    outcome = run_module(
+        webui_flags.main, dict(path=str(path), flags={'api': True}, _ansible_check_mode=check_mode), fails=True
+    )
     assert outcome.result['msg'] == '%s cannot be created: the directory %s does not exist' % (path, path.parent)
     assert not path.parent.exists()
 
 
 def test_secret_on_a_commented_line_is_masked_in_the_diff(run_module, tmp_path):
     path = tmp_path / 'webui-user.sh'
-    path.write_text('#export COMMANDLINE_ARGS="--gradio-auth admin:old"\n'
-                    'export COMMANDLINE_ARGS="--api-au=s3cr3t --lowvram"\n')
+    path.write_text(
+        '#export COMMANDLINE_ARGS="--gradio-auth admin:old"\nexport COMMANDLINE_ARGS="--api-au=s3cr3t --lowvram"\n'
+    )
     result = run_module(webui_flags.main, dict(path=str(path), memory_mode='none', _ansible_diff=True)).result
     shown = json.dumps(result)
     assert 'admin:old' not in shown and 's3cr3t' not in shown
-    assert result['diff']['after'] == ('#export COMMANDLINE_ARGS="--gradio-auth ********"\n'
-                                       'export COMMANDLINE_ARGS="--api-au=********"\n')
+    assert result['diff']['after'] == (
+        '#export COMMANDLINE_ARGS="--gradio-auth ********"\nexport COMMANDLINE_ARGS="--api-au=********"\n'
+    )
     assert result['args'] == ['--api-au=********']
 
 

@@ -12,15 +12,38 @@ import pytest
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark as bm
 
 # A1111's API answers an exception with this body (modules/api/api.py, handle_exception).
-OOM_500 = {"status": 500, "elapsed_s": 0.8, "body": {
-    "error": "OutOfMemoryError", "detail": "", "body": "",
-    "errors": "CUDA out of memory. Tried to allocate 512.00 MiB (GPU 0; 3.94 GiB total capacity; "
-              "3.12 GiB already allocated; 118.06 MiB free; 3.20 GiB reserved in total by PyTorch)"}}
+OOM_500 = {
+    "status": 500,
+    "elapsed_s": 0.8,
+    "body": {
+        "error": "OutOfMemoryError",
+        "detail": "",
+        "body": "",
+        "errors": "CUDA out of memory. Tried to allocate 512.00 MiB (GPU 0; 3.94 GiB total capacity; "
+        "3.12 GiB already allocated; 118.06 MiB free; 3.20 GiB reserved in total by PyTorch)",
+    },
+}
 # torch before 1.13 raised a RuntimeError with the same text.
-OLD_TORCH_OOM = {"status": 500, "elapsed_s": 0.8, "body": {
-    "error": "RuntimeError", "detail": "", "body": "", "errors": "CUDA out of memory. Tried to allocate 20.00 MiB"}}
-OTHER_500 = {"status": 500, "elapsed_s": 0.1, "body": {
-    "error": "AttributeError", "detail": "", "body": "", "errors": "'NoneType' object has no attribute 'sd_checkpoint_info'"}}
+OLD_TORCH_OOM = {
+    "status": 500,
+    "elapsed_s": 0.8,
+    "body": {
+        "error": "RuntimeError",
+        "detail": "",
+        "body": "",
+        "errors": "CUDA out of memory. Tried to allocate 20.00 MiB",
+    },
+}
+OTHER_500 = {
+    "status": 500,
+    "elapsed_s": 0.1,
+    "body": {
+        "error": "AttributeError",
+        "detail": "",
+        "body": "",
+        "errors": "'NoneType' object has no attribute 'sd_checkpoint_info'",
+    },
+}
 
 
 def ok(elapsed, simulated=False):
@@ -32,12 +55,16 @@ def ok(elapsed, simulated=False):
 
 # modes_to_try -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ui,model,expected", [
-    ("a1111", "sd15", ["none", "medvram", "lowvram"]),
-    ("a1111", "sdxl", ["none", "medvram-sdxl", "lowvram"]),
-    ("sdnext", "sd15", ["none", "medvram", "lowvram"]),
-    ("forge", "sd15", ["none", "always-low-vram", "always-no-vram"]),
-])
+
+@pytest.mark.parametrize(
+    "ui,model,expected",
+    [
+        ("a1111", "sd15", ["none", "medvram", "lowvram"]),
+        ("a1111", "sdxl", ["none", "medvram-sdxl", "lowvram"]),
+        ("sdnext", "sd15", ["none", "medvram", "lowvram"]),
+        ("forge", "sd15", ["none", "always-low-vram", "always-no-vram"]),
+    ],
+)
 def test_modes_come_from_the_memory_table_fastest_first(ui, model, expected):
     assert bm.modes_to_try(ui, model) == expected
 
@@ -46,11 +73,14 @@ def test_a_given_list_is_put_in_the_uis_fastest_first_order():
     assert bm.modes_to_try("a1111", "sd15", ["lowvram", "medvram-sdxl", "none"]) == ["none", "medvram-sdxl", "lowvram"]
 
 
-@pytest.mark.parametrize("ui,modes,message", [
-    ("comfyui", None, "no txt2img API"),
-    ("a1111", ["turbo"], "no memory mode 'turbo'"),
-    ("a1111", "none", "must be a list"),
-])
+@pytest.mark.parametrize(
+    "ui,modes,message",
+    [
+        ("comfyui", None, "no txt2img API"),
+        ("a1111", ["turbo"], "no memory mode 'turbo'"),
+        ("a1111", "none", "must be a list"),
+    ],
+)
 def test_modes_refused(ui, modes, message):
     with pytest.raises(bm.BenchmarkError, match=message):
         bm.modes_to_try(ui, "sd15", modes)
@@ -58,26 +88,36 @@ def test_modes_refused(ui, modes, message):
 
 # probe and running_mode ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("flags,mode", [
-    ({"medvram": False, "lowvram": False, "medvram_sdxl": False}, "none"),
-    ({"medvram": True, "lowvram": False, "medvram_sdxl": False}, "medvram"),
-    ({"medvram": False, "lowvram": False, "medvram_sdxl": True}, "medvram-sdxl"),
-    # Both given: --lowvram acts, as in A1111.
-    ({"medvram": True, "lowvram": True, "medvram_sdxl": False}, "lowvram"),
-])
+
+@pytest.mark.parametrize(
+    "flags,mode",
+    [
+        ({"medvram": False, "lowvram": False, "medvram_sdxl": False}, "none"),
+        ({"medvram": True, "lowvram": False, "medvram_sdxl": False}, "medvram"),
+        ({"medvram": False, "lowvram": False, "medvram_sdxl": True}, "medvram-sdxl"),
+        # Both given: --lowvram acts, as in A1111.
+        ({"medvram": True, "lowvram": True, "medvram_sdxl": False}, "lowvram"),
+    ],
+)
 def test_the_running_mode_is_read_from_cmd_flags(flags, mode):
     assert bm.probe(200, "u", dict(flags, api=True), "a1111") == {
-        "benchmarkable": True, "mode": mode, "reason": "the API answers on u"}
+        "benchmarkable": True,
+        "mode": mode,
+        "reason": "the API answers on u",
+    }
 
 
-@pytest.mark.parametrize("status,ui,reason", [
-    (404, "a1111", "runs without --api"),
-    (401, "a1111", "asks for a login (--api-auth)"),
-    (-1, "a1111", "nothing answers"),
-    (None, "a1111", "nothing answers"),
-    (502, "a1111", "answers HTTP 502"),
-    (200, "comfyui", "no txt2img API"),
-])
+@pytest.mark.parametrize(
+    "status,ui,reason",
+    [
+        (404, "a1111", "runs without --api"),
+        (401, "a1111", "asks for a login (--api-auth)"),
+        (-1, "a1111", "nothing answers"),
+        (None, "a1111", "nothing answers"),
+        (502, "a1111", "answers HTTP 502"),
+        (200, "comfyui", "no txt2img API"),
+    ],
+)
 def test_what_is_not_benchmarkable_says_why(status, ui, reason):
     verdict = bm.probe(status, "http://127.0.0.1:7860/sdapi/v1/cmd-flags", {}, ui)
     assert verdict["benchmarkable"] is False and verdict["mode"] is None
@@ -91,11 +131,21 @@ def test_the_running_mode_needs_the_answer():
 
 # trial --------------------------------------------------------------------------------------
 
+
 def test_a_completed_request_gives_seconds_per_image_and_per_iteration():
     trial = bm.trial(ok(24.4), "none", "autotune", 20)
-    assert trial == {"phase": "autotune", "mode": "none", "ok": True, "oom": False, "error": None,
-                     "http_status": 200, "seconds_per_image": 24.4, "seconds_per_it": 1.22,
-                     "simulated": False, "remembered": False}
+    assert trial == {
+        "phase": "autotune",
+        "mode": "none",
+        "ok": True,
+        "oom": False,
+        "error": None,
+        "http_status": 200,
+        "seconds_per_image": 24.4,
+        "seconds_per_it": 1.22,
+        "simulated": False,
+        "remembered": False,
+    }
 
 
 def test_a_simulated_answer_is_labelled_so():
@@ -119,21 +169,26 @@ def test_another_error_is_not_out_of_memory():
 
 
 def test_no_answer_and_text_answers():
-    assert bm.trial({"status": -1, "elapsed_s": 3, "error": "Connection refused"}, "none")["error"] == \
-        "no answer: Connection refused"
+    assert (
+        bm.trial({"status": -1, "elapsed_s": 3, "error": "Connection refused"}, "none")["error"]
+        == "no answer: Connection refused"
+    )
     trial = bm.trial({"status": 502, "elapsed_s": 0, "body": None, "text": "<html>Bad Gateway</html>"}, "none")
     assert trial["error"] == "HTTP 502: <html>Bad Gateway</html>"
     # A proxy page that mentions it ran out of memory is out of memory too.
     assert bm.trial({"status": 500, "body": None, "text": "torch.cuda.OutOfMemoryError: boom"}, "none")["oom"]
 
 
-@pytest.mark.parametrize("answer,steps,message", [
-    ({"status": 200, "body": {}}, 20, "no elapsed_s"),
-    ({"status": 200, "elapsed_s": True, "body": {}}, 20, "no elapsed_s"),
-    (ok(1), 0, "steps must be"),
-    (ok(1), "x", "steps must be"),
-    ("200", 20, "expected the request"),
-])
+@pytest.mark.parametrize(
+    "answer,steps,message",
+    [
+        ({"status": 200, "body": {}}, 20, "no elapsed_s"),
+        ({"status": 200, "elapsed_s": True, "body": {}}, 20, "no elapsed_s"),
+        (ok(1), 0, "steps must be"),
+        (ok(1), "x", "steps must be"),
+        ("200", 20, "expected the request"),
+    ],
+)
 def test_trial_refuses_what_it_cannot_read(answer, steps, message):
     with pytest.raises(bm.BenchmarkError, match=message):
         bm.trial(answer, "none", "current", steps)
@@ -144,12 +199,15 @@ def test_steps_as_text_are_read():
 
 
 def test_a_ui_that_did_not_come_back_is_out_of_memory_when_its_log_says_so():
-    journal = ["Loading weights [6ce0161689] from /srv/sd models/v1-5.safetensors",
-               "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 58.00 MiB"]
+    journal = [
+        "Loading weights [6ce0161689] from /srv/sd models/v1-5.safetensors",
+        "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 58.00 MiB",
+    ]
     trial = bm.failed_start("none", "autotune", journal)
     assert (trial["ok"], trial["oom"]) == (False, True)
-    assert trial["error"] == ("out of memory at start: torch.cuda.OutOfMemoryError: CUDA out of memory. "
-                              "Tried to allocate 58.00 MiB")
+    assert trial["error"] == (
+        "out of memory at start: torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 58.00 MiB"
+    )
     assert bm.failed_start("none", "autotune", ["ModuleNotFoundError: xformers"])["oom"] is False
 
 
@@ -159,8 +217,9 @@ GPU = {"uuid": "GPU-5d1e2a7c", "name": "NVIDIA GeForce GTX 970"}
 
 
 def key(**changes):
-    values = dict(ui="a1111", model="sd15", gpu=GPU, width=512, height=512,
-                  args=["--xformers", "--lowvram", "--port", "7860"])
+    values = dict(
+        ui="a1111", model="sd15", gpu=GPU, width=512, height=512, args=["--xformers", "--lowvram", "--port", "7860"]
+    )
     values.update(changes)
     return bm.conditions(**values)
 
@@ -176,21 +235,26 @@ def test_conditions_ignore_the_memory_flags_but_not_the_others():
 
 
 def run_with_oom_at(free):
-    return bm.memory(None, key(), [bm.trial(OOM_500, "none", "autotune"), bm.trial(ok(40), "medvram", "autotune")], free)
+    return bm.memory(
+        None, key(), [bm.trial(OOM_500, "none", "autotune"), bm.trial(ok(40), "medvram", "autotune")], free
+    )
 
 
 def test_an_out_of_memory_is_remembered_with_the_free_vram_it_had():
     assert run_with_oom_at(3329) == {"version": 1, "conditions": key(), "out_of_memory": {"none": 3329}}
 
 
-@pytest.mark.parametrize("free_now,remembered", [
-    (3329, 3329),      # the same room: it would run out again
-    (3200, 3329),      # less room
-    (3457, 3329),      # a few MiB more, within the margin of 128
-    (3458, None),      # more than the margin: try again
-    (4029, None),      # the desktop was stopped since: try again
-    (None, None),      # no reading: try
-])
+@pytest.mark.parametrize(
+    "free_now,remembered",
+    [
+        (3329, 3329),  # the same room: it would run out again
+        (3200, 3329),  # less room
+        (3457, 3329),  # a few MiB more, within the margin of 128
+        (3458, None),  # more than the margin: try again
+        (4029, None),  # the desktop was stopped since: try again
+        (None, None),  # no reading: try
+    ],
+)
 def test_an_out_of_memory_is_not_tried_again_while_no_more_vram_is_free(free_now, remembered):
     assert bm.remembered_oom(run_with_oom_at(3329), key(), "none", free_now) == remembered
 
@@ -229,11 +293,18 @@ def test_the_first_completed_mode_wins_when_the_others_were_not_run():
 
 
 def test_with_every_mode_tried_the_fastest_completed_one_wins():
-    trials = [bm.trial(OOM_500, "none", "autotune"), bm.trial(ok(54.6), "lowvram", "autotune"),
-              bm.trial(ok(34), "medvram", "autotune"), bm.trial(ok(1), "medvram", "before")]
+    trials = [
+        bm.trial(OOM_500, "none", "autotune"),
+        bm.trial(ok(54.6), "lowvram", "autotune"),
+        bm.trial(ok(34), "medvram", "autotune"),
+        bm.trial(ok(1), "medvram", "before"),
+    ]
     assert bm.choose(trials, MODES) == "medvram"
     # A tie goes to the mode listed first.
-    assert bm.choose([bm.trial(ok(30), "lowvram", "autotune"), bm.trial(ok(30), "medvram", "autotune")], MODES) == "medvram"
+    assert (
+        bm.choose([bm.trial(ok(30), "lowvram", "autotune"), bm.trial(ok(30), "medvram", "autotune")], MODES)
+        == "medvram"
+    )
 
 
 def test_no_winner_when_nothing_completed():
@@ -250,14 +321,30 @@ def test_the_speedup_is_before_over_after():
 
 # the report ---------------------------------------------------------------------------------
 
+
 def records():
     return {
         "gtx970-desktop": {
-            "benchmarkable": True, "reason": "the API answers", "ui": "a1111", "url": "http://127.0.0.1:7860/",
-            "gpu": {"index": 0, "name": "NVIDIA GeForce GTX 970", "uuid": "GPU-1", "memory_total_mib": 4096, "memory_free_mib": 3329},
-            "mode_before": "lowvram", "chosen_mode": "medvram", "written_back": True, "failure": None,
-            "trials": [bm.trial(ok(0.6, True), "lowvram", "before"), bm.trial(OOM_500, "none", "autotune"),
-                       bm.trial(ok(0.4, True), "medvram", "autotune")],
+            "benchmarkable": True,
+            "reason": "the API answers",
+            "ui": "a1111",
+            "url": "http://127.0.0.1:7860/",
+            "gpu": {
+                "index": 0,
+                "name": "NVIDIA GeForce GTX 970",
+                "uuid": "GPU-1",
+                "memory_total_mib": 4096,
+                "memory_free_mib": 3329,
+            },
+            "mode_before": "lowvram",
+            "chosen_mode": "medvram",
+            "written_back": True,
+            "failure": None,
+            "trials": [
+                bm.trial(ok(0.6, True), "lowvram", "before"),
+                bm.trial(OOM_500, "none", "autotune"),
+                bm.trial(ok(0.4, True), "medvram", "autotune"),
+            ],
         },
         "no-api": {"benchmarkable": False, "reason": "the web UI runs without --api", "ui": "a1111", "trials": []},
         "broken": {"benchmarkable": True, "trials": [], "failure": {"task": "Wait", "msg": "did not answer"}},
@@ -273,7 +360,10 @@ def test_the_report_has_every_host_with_its_status():
     assert report["simulated"] is True and report["request"] == {"steps": 20}
     host = report["hosts"]["gtx970-desktop"]
     assert [(t["phase"], t["mode"], t["ok"], t["oom"]) for t in host["trials"]] == [
-        ("before", "lowvram", True, False), ("autotune", "none", False, True), ("autotune", "medvram", True, False)]
+        ("before", "lowvram", True, False),
+        ("autotune", "none", False, True),
+        ("autotune", "medvram", True, False),
+    ]
     # after is the chosen mode's autotune trial: 0.02 s/it against 0.03.
     assert host["compare"]["speedup"] == 1.5 and host["compare"]["after"]["mode"] == "medvram"
     assert host["status"] == "ok" and host["simulated"] is True

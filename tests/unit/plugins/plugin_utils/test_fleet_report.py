@@ -11,26 +11,58 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_repor
 
 
 def gpu(used, free, procs, supported=True):
-    return {"index": 0, "name": "NVIDIA GeForce GTX 970", "uuid": "GPU-1", "memory_total_mib": 4096,
-            "memory_used_mib": used, "memory_free_mib": free, "processes_supported": supported,
-            "processes": procs}
+    return {
+        "index": 0,
+        "name": "NVIDIA GeForce GTX 970",
+        "uuid": "GPU-1",
+        "memory_total_mib": 4096,
+        "memory_used_mib": used,
+        "memory_free_mib": free,
+        "processes_supported": supported,
+        "processes": procs,
+    }
 
 
-XORG = {"pid": 900, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431,
-        "unit": "display-manager.service"}
-SHELL = {"pid": 950, "name": "/usr/bin/gnome-shell", "type": "graphics", "used_memory_mib": 229,
-         "unit": "display-manager.service"}
-OLLAMA = {"pid": 700, "name": "/usr/local/bin/ollama", "type": "compute", "used_memory_mib": 300,
-          "unit": "ollama.service"}
-WEBUI = {"ui": "a1111", "configured": True, "gpu": 0, "memory_mode": "none",
-         "memory_reason": "4029 MiB free", "url": "http://127.0.0.1:7860/"}
+XORG = {
+    "pid": 900,
+    "name": "/usr/lib/xorg/Xorg",
+    "type": "graphics",
+    "used_memory_mib": 431,
+    "unit": "display-manager.service",
+}
+SHELL = {
+    "pid": 950,
+    "name": "/usr/bin/gnome-shell",
+    "type": "graphics",
+    "used_memory_mib": 229,
+    "unit": "display-manager.service",
+}
+OLLAMA = {
+    "pid": 700,
+    "name": "/usr/local/bin/ollama",
+    "type": "compute",
+    "used_memory_mib": 300,
+    "unit": "ollama.service",
+}
+WEBUI = {
+    "ui": "a1111",
+    "configured": True,
+    "gpu": 0,
+    "memory_mode": "none",
+    "memory_reason": "4029 MiB free",
+    "url": "http://127.0.0.1:7860/",
+}
 
 
 def record(**extra):
-    base = {"before": {"backend": "nvml", "gpus": [gpu(701, 3329, [SHELL, XORG])]},
-            "after": {"backend": "nvml", "gpus": [gpu(1, 4029, [])]},
-            "gpu_plan": {"reason": "GPU 0 is the only GPU"}, "desktop_stopped": True,
-            "webui": WEBUI, "failure": None}
+    base = {
+        "before": {"backend": "nvml", "gpus": [gpu(701, 3329, [SHELL, XORG])]},
+        "after": {"backend": "nvml", "gpus": [gpu(1, 4029, [])]},
+        "gpu_plan": {"reason": "GPU 0 is the only GPU"},
+        "desktop_stopped": True,
+        "webui": WEBUI,
+        "failure": None,
+    }
     base.update(extra)
     return base
 
@@ -44,7 +76,8 @@ def test_a_host_with_its_gpu_before_and_after():
     # Largest holder first, names without their folder, desktop's holders marked.
     assert card["before"]["holders"] == [
         {"pid": 900, "name": "Xorg", "used_mib": 431, "unit": "display-manager.service", "desktop": True},
-        {"pid": 950, "name": "gnome-shell", "used_mib": 229, "unit": "display-manager.service", "desktop": True}]
+        {"pid": 950, "name": "gnome-shell", "used_mib": 229, "unit": "display-manager.service", "desktop": True},
+    ]
     assert card["after"]["holders"] == []
     assert entry["desktop"] == {"stopped": True, "reason": "GPU 0 is the only GPU"}
     assert entry["webui"] == WEBUI
@@ -72,8 +105,10 @@ def test_failed_and_unmeasured_hosts():
 
 def test_markdown_rows_and_escaping():
     text = fr.markdown(fr.build({"sd|970": record()}))
-    assert ("| sd\\|970 | 0: NVIDIA GeForce GTX 970 | 4096 MiB | 701 MiB | 1 MiB | 4029 MiB "
-            "| Xorg 431 MiB, gnome-shell 229 MiB | none |") in text
+    assert (
+        "| sd\\|970 | 0: NVIDIA GeForce GTX 970 | 4096 MiB | 701 MiB | 1 MiB | 4029 MiB "
+        "| Xorg 431 MiB, gnome-shell 229 MiB | none |"
+    ) in text
     assert "| sd\\|970 | a1111 | 0 | none | 4029 MiB free | http://127.0.0.1:7860/ | - |" in text
     assert "Failed hosts" not in text
 
@@ -84,20 +119,46 @@ def test_a_gpu_without_a_process_list_says_so():
 
 
 def test_site_records_pick_what_site_set_and_tolerate_the_rest():
-    hostvars = {"h": {"vramfree_vram_before": {"gpus": []}, "vramfree_vram_after": {"gpus": [1]},
-                      "webui_result": WEBUI, "inventory_hostname": "h"},
-                "down": {"inventory_hostname": "down"}}
+    hostvars = {
+        "h": {
+            "vramfree_vram_before": {"gpus": []},
+            "vramfree_vram_after": {"gpus": [1]},
+            "webui_result": WEBUI,
+            "inventory_hostname": "h",
+        },
+        "down": {"inventory_hostname": "down"},
+    }
     assert fr.site_records(hostvars, ["h", "down"]) == {
-        "h": {"before": {"gpus": []}, "after": {"gpus": [1]}, "gpu_plan": None,
-              "desktop_stopped": None, "webui": WEBUI, "proxy": None, "host": "h", "failure": None},
-        "down": {"before": None, "after": None, "gpu_plan": None, "desktop_stopped": None, "webui": None,
-                 "proxy": None, "host": "down", "failure": None}}
+        "h": {
+            "before": {"gpus": []},
+            "after": {"gpus": [1]},
+            "gpu_plan": None,
+            "desktop_stopped": None,
+            "webui": WEBUI,
+            "proxy": None,
+            "host": "h",
+            "failure": None,
+        },
+        "down": {
+            "before": None,
+            "after": None,
+            "gpu_plan": None,
+            "desktop_stopped": None,
+            "webui": None,
+            "proxy": None,
+            "host": "down",
+            "failure": None,
+        },
+    }
 
 
 def test_by_host_goes_down_keys_and_fills_gaps():
     hostvars = {"a": {"ansible_facts": {"gpu_vram": {"gpus": []}}}, "b": {}}
-    assert fr.by_host(hostvars, ["a", "b", "c"], ["ansible_facts", "gpu_vram"]) == \
-        {"a": {"gpus": []}, "b": None, "c": None}
+    assert fr.by_host(hostvars, ["a", "b", "c"], ["ansible_facts", "gpu_vram"]) == {
+        "a": {"gpus": []},
+        "b": None,
+        "c": None,
+    }
     assert fr.by_host(hostvars, ["a"], "ansible_facts") == {"a": {"gpu_vram": {"gpus": []}}}
     with pytest.raises(fr.ReportError, match="list of host names"):
         fr.by_host(hostvars, "a", "x")
@@ -128,12 +189,26 @@ def test_html_counts_the_web_uis_own_vram_apart():
     assert "After: 1429 MiB free of 4096 MiB (desktop 0, web UI 2600, other and driver 67 MiB)" in page
 
 
-BENCH = {"hosts": {"sd-970": {
-    "status": "ok", "mode_before": "lowvram", "chosen_mode": "none", "simulated": True,
-    "trials": [{"mode": "lowvram", "ok": True, "seconds_per_it": 2.73, "seconds_per_image": 54.6},
-               {"mode": "none", "ok": True, "seconds_per_it": 1.22, "seconds_per_image": 24.4}],
-    "compare": {"before": {"mode": "lowvram", "seconds_per_it": 2.73}, "after": {"mode": "none"}, "speedup": 2.238}},
-    "nas": {"status": "not_benchmarkable", "reason": "no --api"}}}
+BENCH = {
+    "hosts": {
+        "sd-970": {
+            "status": "ok",
+            "mode_before": "lowvram",
+            "chosen_mode": "none",
+            "simulated": True,
+            "trials": [
+                {"mode": "lowvram", "ok": True, "seconds_per_it": 2.73, "seconds_per_image": 54.6},
+                {"mode": "none", "ok": True, "seconds_per_it": 1.22, "seconds_per_image": 24.4},
+            ],
+            "compare": {
+                "before": {"mode": "lowvram", "seconds_per_it": 2.73},
+                "after": {"mode": "none"},
+                "speedup": 2.238,
+            },
+        },
+        "nas": {"status": "not_benchmarkable", "reason": "no --api"},
+    }
+}
 
 
 def test_benchmark_figures_go_into_the_report_of_their_host():
@@ -143,8 +218,10 @@ def test_benchmark_figures_go_into_the_report_of_their_host():
     text = fr.markdown(report)
     assert "| sd-970 | none | 1.22 | 24.4 | lowvram at 2.73 s/it | x2.238 | yes |" in text
     assert "| nas | not_benchmarkable | - | - | no --api | - | - |" in text
-    assert "Benchmark (simulated): none, 1.22 s/it, 24.4 s/image; before: lowvram at 2.73 s/it; speed-up x2.238" \
+    assert (
+        "Benchmark (simulated): none, 1.22 s/it, 24.4 s/image; before: lowvram at 2.73 s/it; speed-up x2.238"
         in fr.html(report)
+    )
 
 
 def test_a_benchmark_that_is_not_a_report_is_refused():
@@ -153,12 +230,17 @@ def test_a_benchmark_that_is_not_a_report_is_refused():
 
 
 def test_how_to_reach_each_web_ui_from_elsewhere():
-    proxied = record(host="sd-970", proxy={"kind": "nginx", "url": "https://10.0.0.5:7861/",
-                                           "allow": ["10.0.0.0/24"], "auth": True})
+    proxied = record(
+        host="sd-970", proxy={"kind": "nginx", "url": "https://10.0.0.5:7861/", "allow": ["10.0.0.0/24"], "auth": True}
+    )
     tunneled = record(host="sd-1060", proxy={"kind": "none", "url": None})
     report = fr.build({"sd-970": proxied, "sd-1060": tunneled, "nas": record(host="nas", webui=None)})
     assert report["hosts"]["sd-970"]["access"] == {
-        "how": "proxy", "url": "https://10.0.0.5:7861/", "allow": ["10.0.0.0/24"], "auth": True}
+        "how": "proxy",
+        "url": "https://10.0.0.5:7861/",
+        "allow": ["10.0.0.0/24"],
+        "auth": True,
+    }
     assert report["hosts"]["sd-1060"]["access"]["command"] == "ssh -N sd-1060-webui"
     assert report["hosts"]["nas"]["access"] is None
     text = fr.markdown(report)

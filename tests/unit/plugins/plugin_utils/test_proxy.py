@@ -12,35 +12,51 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils._proxy import Expos
 USERS = [{"name": "me", "password": "hunter2-proxy"}]
 
 
-@pytest.mark.parametrize("kind, allow, users, public_ok, sources, public, socat_range", [
-    ("socat", ["192.168.1.0/24"], [], False, ["192.168.1.0/24"], False, "192.168.1.0/24"),
-    # A bare address is one host; host bits of a network are dropped, duplicates too.
-    ("socat", ["10.0.0.5", "10.0.0.5/32"], None, False, ["10.0.0.5/32"], False, "10.0.0.5/32"),
-    ("nginx", ["192.168.1.7/24", "fd00::/8"], [], False, ["192.168.1.0/24", "fd00::/8"], False, None),
-    # Everyone, but with a password: fine for nginx.
-    ("nginx", [], USERS, False, [], True, None),
-    ("nginx", ["0.0.0.0/0"], USERS, False, ["0.0.0.0/0"], True, None),
-    # Everyone, asked for.
-    ("socat", [], [], True, [], True, None),
-    ("socat", ["0.0.0.0/0"], [], True, ["0.0.0.0/0"], True, "0.0.0.0/0"),
-    ("nginx", ["::/0"], [], True, ["::/0"], True, None),
-])
+@pytest.mark.parametrize(
+    "kind, allow, users, public_ok, sources, public, socat_range",
+    [
+        ("socat", ["192.168.1.0/24"], [], False, ["192.168.1.0/24"], False, "192.168.1.0/24"),
+        # A bare address is one host; host bits of a network are dropped, duplicates too.
+        ("socat", ["10.0.0.5", "10.0.0.5/32"], None, False, ["10.0.0.5/32"], False, "10.0.0.5/32"),
+        ("nginx", ["192.168.1.7/24", "fd00::/8"], [], False, ["192.168.1.0/24", "fd00::/8"], False, None),
+        # Everyone, but with a password: fine for nginx.
+        ("nginx", [], USERS, False, [], True, None),
+        ("nginx", ["0.0.0.0/0"], USERS, False, ["0.0.0.0/0"], True, None),
+        # Everyone, asked for.
+        ("socat", [], [], True, [], True, None),
+        ("socat", ["0.0.0.0/0"], [], True, ["0.0.0.0/0"], True, "0.0.0.0/0"),
+        ("nginx", ["::/0"], [], True, ["::/0"], True, None),
+    ],
+)
 def test_accepted(kind, allow, users, public_ok, sources, public, socat_range):
     result = exposure(allow, users, public_ok, kind)
-    assert result == dict(sources=sources, public=public, auth=[u["name"] for u in users or []],
-                          socat_range=socat_range, refusal="")
+    assert result == dict(
+        sources=sources, public=public, auth=[u["name"] for u in users or []], socat_range=socat_range, refusal=""
+    )
 
 
-@pytest.mark.parametrize("kind, allow, users, tls, words", [
-    ("socat", [], [], "none", ["to everyone (proxy_allow is empty) without a password",
-                               "proxy_allow: ['192.168.1.0/24']", "proxy_allow_public: true"]),
-    ("nginx", ["10.0.0.0/8", "0.0.0.0/0"], [], "none", ["proxy_allow holds 0.0.0.0/0", "proxy_auth_users"]),
-    ("nginx", ["::/0"], None, "selfsigned", ["proxy_allow holds ::/0"]),
-    ("socat", ["10.0.0.0/8"], USERS, "none", ["socat has no passwords"]),
-    ("socat", ["10.0.0.0/8"], [], "selfsigned", ["use proxy_kind: nginx for proxy_tls: selfsigned"]),
-    ("socat", ["10.0.0.0/8", "192.168.0.0/16"], [], "none", ["single range="]),
-    ("socat", ["fd00::/8"], [], "none", ["IPv4 only"]),
-])
+@pytest.mark.parametrize(
+    "kind, allow, users, tls, words",
+    [
+        (
+            "socat",
+            [],
+            [],
+            "none",
+            [
+                "to everyone (proxy_allow is empty) without a password",
+                "proxy_allow: ['192.168.1.0/24']",
+                "proxy_allow_public: true",
+            ],
+        ),
+        ("nginx", ["10.0.0.0/8", "0.0.0.0/0"], [], "none", ["proxy_allow holds 0.0.0.0/0", "proxy_auth_users"]),
+        ("nginx", ["::/0"], None, "selfsigned", ["proxy_allow holds ::/0"]),
+        ("socat", ["10.0.0.0/8"], USERS, "none", ["socat has no passwords"]),
+        ("socat", ["10.0.0.0/8"], [], "selfsigned", ["use proxy_kind: nginx for proxy_tls: selfsigned"]),
+        ("socat", ["10.0.0.0/8", "192.168.0.0/16"], [], "none", ["single range="]),
+        ("socat", ["fd00::/8"], [], "none", ["IPv4 only"]),
+    ],
+)
 def test_refused_with_a_way_out(kind, allow, users, tls, words):
     refusal = exposure(allow, users, False, kind, 7861, tls)["refusal"]
     assert refusal.startswith("proxy_kind %s refused, nothing was changed: " % kind)
@@ -57,15 +73,18 @@ def test_kind_none_exposes_nothing_whatever_the_rest_says():
     assert exposure([], USERS, False, "none")["refusal"] == ""
 
 
-@pytest.mark.parametrize("allow, users, kind, tls, message", [
-    (["192.168.1.300/24"], [], "socat", "none", "is not an address or a network"),
-    ("10.0.0.0/8", [], "socat", "none", "must be a list"),
-    ([], [{"name": "me"}], "nginx", "none", "non-empty name and password"),
-    ([], [{"name": "a:b", "password": "x"}], "nginx", "none", "neither ':' nor blanks"),
-    ([], USERS + USERS, "nginx", "none", "listed twice"),
-    ([], [], "haproxy", "none", "proxy_kind must be one of none, socat, nginx"),
-    ([], [], "nginx", "letsencrypt", "proxy_tls must be one of"),
-])
+@pytest.mark.parametrize(
+    "allow, users, kind, tls, message",
+    [
+        (["192.168.1.300/24"], [], "socat", "none", "is not an address or a network"),
+        ("10.0.0.0/8", [], "socat", "none", "must be a list"),
+        ([], [{"name": "me"}], "nginx", "none", "non-empty name and password"),
+        ([], [{"name": "a:b", "password": "x"}], "nginx", "none", "neither ':' nor blanks"),
+        ([], USERS + USERS, "nginx", "none", "listed twice"),
+        ([], [], "haproxy", "none", "proxy_kind must be one of none, socat, nginx"),
+        ([], [], "nginx", "letsencrypt", "proxy_tls must be one of"),
+    ],
+)
 def test_unreadable_requests_raise(allow, users, kind, tls, message):
     with pytest.raises(ExposureError, match=message) as caught:
         exposure(allow, users, False, kind, 7861, tls)

@@ -11,12 +11,14 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils._tunnel import Tunn
 
 
 def test_a_fleet_gets_one_entry_and_one_local_port_each():
-    plan = tunnel_plan([
-        dict(name="sd-970", address="192.168.1.50", user="me", port=22, key="~/.ssh/id_ed25519"),
-        # An explicit port is kept, and the others step around it.
-        dict(name="sd-1070", address="192.168.1.51", local_port=7861, remote_port=7861),
-        dict(name="sd-comfy", remote_port=8188, listen="0.0.0.0"),
-    ])
+    plan = tunnel_plan(
+        [
+            dict(name="sd-970", address="192.168.1.50", user="me", port=22, key="~/.ssh/id_ed25519"),
+            # An explicit port is kept, and the others step around it.
+            dict(name="sd-1070", address="192.168.1.51", local_port=7861, remote_port=7861),
+            dict(name="sd-comfy", remote_port=8188, listen="0.0.0.0"),
+        ]
+    )
     assert plan["block"].splitlines() == [
         "Host sd-970-webui",
         "    HostName 192.168.1.50",
@@ -52,16 +54,19 @@ def test_a_ui_bound_to_one_address_is_reached_there_and_blanks_are_quoted():
     assert "    LocalForward 127.0.0.1:7860 [::1]:7860" in plan["block"].splitlines()
 
 
-@pytest.mark.parametrize("hosts, message", [
-    ([dict(name="a", local_port=7000), dict(name="b", local_port=7000)], "given to both a and b"),
-    ([dict(name="web*")], "cannot be an ssh Host alias"),
-    ([dict(name="a b")], "cannot be an ssh Host alias"),
-    ([dict(name="a", address="10.0.0.1\nProxyCommand evil")], "cannot be written into an ssh config"),
-    ([dict(name="a", local_port=70000)], "1-65535"),
-    ([dict(name="a", port="ssh")], "must be a TCP port number"),
-    ([dict(name="a", local_port=True)], "must be a TCP port number"),
-    ("a", "expected a list"),
-])
+@pytest.mark.parametrize(
+    "hosts, message",
+    [
+        ([dict(name="a", local_port=7000), dict(name="b", local_port=7000)], "given to both a and b"),
+        ([dict(name="web*")], "cannot be an ssh Host alias"),
+        ([dict(name="a b")], "cannot be an ssh Host alias"),
+        ([dict(name="a", address="10.0.0.1\nProxyCommand evil")], "cannot be written into an ssh config"),
+        ([dict(name="a", local_port=70000)], "1-65535"),
+        ([dict(name="a", port="ssh")], "must be a TCP port number"),
+        ([dict(name="a", local_port=True)], "must be a TCP port number"),
+        ("a", "expected a list"),
+    ],
+)
 def test_refused(hosts, message):
     with pytest.raises(TunnelError, match=message):
         tunnel_plan(hosts)
@@ -69,8 +74,25 @@ def test_refused(hosts, message):
 
 def test_the_entry_comes_from_the_inventory_variables():
     from ansible_collections.vramfree.webui.plugins.plugin_utils._tunnel import host_entry
-    assert host_entry({"inventory_hostname": "sd-970", "ansible_host": "10.0.0.5", "ansible_user": "me",
-                       "ansible_port": 2222, "ansible_private_key_file": "/k", "ansible_ssh_private_key_file": "",
-                       "webui_port": 7870, "other": 1}) == dict(
-        name="sd-970", address="10.0.0.5", user="me", port=2222, key="/k", local_port=None,
-        remote_port=7870, listen=None)
+
+    assert host_entry(
+        {
+            "inventory_hostname": "sd-970",
+            "ansible_host": "10.0.0.5",
+            "ansible_user": "me",
+            "ansible_port": 2222,
+            "ansible_private_key_file": "/k",
+            "ansible_ssh_private_key_file": "",
+            "webui_port": 7870,
+            "other": 1,
+        }
+    ) == dict(
+        name="sd-970",
+        address="10.0.0.5",
+        user="me",
+        port=2222,
+        key="/k",
+        local_port=None,
+        remote_port=7870,
+        listen=None,
+    )

@@ -82,7 +82,9 @@ def test_only_the_gpu_still_held_is_reported():
 
 def test_unreadable_gpu_is_reported():
     facts = {"gpus": [gpu(error="GPU is lost")]}
-    assert release_problems(facts) == ["GPU 0 (NVIDIA GeForce GTX 970, 00000000:01:00.0) could not be read: GPU is lost"]
+    assert release_problems(facts) == [
+        "GPU 0 (NVIDIA GeForce GTX 970, 00000000:01:00.0) could not be read: GPU is lost"
+    ]
 
 
 def test_wrong_input_is_a_clear_error():

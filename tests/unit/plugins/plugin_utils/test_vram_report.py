@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
+
 from ansible_collections.vramfree.webui.plugins.filter.vram_table import FilterModule
 from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_report import vram_table
 
@@ -16,27 +16,62 @@ def proc(pid, name, used, kind="graphics"):
 
 
 def nvidia(index, name, total, used, free, processes=(), supported=True, **extra):
-    gpu = {"index": index, "vendor": "nvidia", "name": name, "memory_total_mib": total,
-           "memory_used_mib": used, "memory_free_mib": free, "processes_supported": supported,
-           "processes": list(processes)}
+    gpu = {
+        "index": index,
+        "vendor": "nvidia",
+        "name": name,
+        "memory_total_mib": total,
+        "memory_used_mib": used,
+        "memory_free_mib": free,
+        "processes_supported": supported,
+        "processes": list(processes),
+    }
     gpu.update(extra)
     return gpu
 
 
 FLEET = {
-    "sd-02": {"backend": "nvml", "gpus": [
-        nvidia(0, "NVIDIA GeForce GTX 1070", 8192, 1509, 6605,
-               [proc(1432, "/usr/lib/xorg/Xorg", 1025), proc(1688, "/usr/bin/kwin_x11", 313),
-                proc(1701, "krunner", 3), proc(1733, "/usr/bin/plasmashell", 58)]),
-        nvidia(1, "NVIDIA GeForce GTX 1080 Ti", 11264, 3961, 7129,
-               [proc(4310, "ollama", None, "compute"), proc(5120, "/opt/sd/venv/bin/python3", 3874, "compute")]),
-    ]},
-    "sd-01": {"backend": "nvidia_smi", "gpus": [
-        nvidia(0, "NVIDIA GeForce GTX 970", 4096, 701, 3329,
-               [proc(1874, "/usr/bin/gnome-shell", 229), proc(1201, "/usr/lib/xorg/Xorg", 431)])]},
+    "sd-02": {
+        "backend": "nvml",
+        "gpus": [
+            nvidia(
+                0,
+                "NVIDIA GeForce GTX 1070",
+                8192,
+                1509,
+                6605,
+                [
+                    proc(1432, "/usr/lib/xorg/Xorg", 1025),
+                    proc(1688, "/usr/bin/kwin_x11", 313),
+                    proc(1701, "krunner", 3),
+                    proc(1733, "/usr/bin/plasmashell", 58),
+                ],
+            ),
+            nvidia(
+                1,
+                "NVIDIA GeForce GTX 1080 Ti",
+                11264,
+                3961,
+                7129,
+                [proc(4310, "ollama", None, "compute"), proc(5120, "/opt/sd/venv/bin/python3", 3874, "compute")],
+            ),
+        ],
+    },
+    "sd-01": {
+        "backend": "nvidia_smi",
+        "gpus": [
+            nvidia(
+                0,
+                "NVIDIA GeForce GTX 970",
+                4096,
+                701,
+                3329,
+                [proc(1874, "/usr/bin/gnome-shell", 229), proc(1201, "/usr/lib/xorg/Xorg", 431)],
+            )
+        ],
+    },
     "old-01": {"backend": "nvml", "gpus": [nvidia(0, "NVIDIA GeForce GT 730", 1999, 125, 1874, supported=False)]},
-    "lost-01": {"backend": "nvml", "gpus": [
-        nvidia(0, None, None, None, None, supported=False, error="GPU is lost")]},
+    "lost-01": {"backend": "nvml", "gpus": [nvidia(0, None, None, None, None, supported=False, error="GPU is lost")]},
     "nas": {"backend": "none", "driver_version": None, "gpus": []},
 }
 
@@ -60,10 +95,13 @@ def test_empty_process_list_says_none():
     assert vram_table(fleet)[2] == "sd-01  0: NVIDIA GeForce GTX 970  4096 MiB  1 MiB  4029 MiB  none"
 
 
-@pytest.mark.parametrize("fleet, top, message", [
-    (["sd-01"], 3, "vram_table: expected a mapping of host name to gpu_vram fact, got list"),
-    ({}, 0, "vram_table: top must be at least 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "fleet, top, message",
+    [
+        (["sd-01"], 3, "vram_table: expected a mapping of host name to gpu_vram fact, got list"),
+        ({}, 0, "vram_table: top must be at least 1, got 0"),
+    ],
+)
 def test_filter_errors(fleet, top, message):
     with pytest.raises(AnsibleFilterError, match="^%s$" % message):
         FilterModule().filters()["vram_table"](fleet, top)

@@ -13,17 +13,32 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan 
 
 
 def gtx970(index=0, free=3329, used=701, display=True, procs=None, supported=True, **extra):
-    gpu = {"index": index, "vendor": "nvidia", "name": "NVIDIA GeForce GTX 970",
-           "uuid": "GPU-0000000%d" % index, "pci_bus_id": "00000000:0%d:00.0" % (index + 1),
-           "memory_total_mib": 4096, "memory_used_mib": used, "memory_free_mib": free,
-           "memory_reserved_mib": 66, "display_active": display, "persistence_mode": False,
-           "processes_supported": supported, "processes": procs if procs is not None else []}
+    gpu = {
+        "index": index,
+        "vendor": "nvidia",
+        "name": "NVIDIA GeForce GTX 970",
+        "uuid": "GPU-0000000%d" % index,
+        "pci_bus_id": "00000000:0%d:00.0" % (index + 1),
+        "memory_total_mib": 4096,
+        "memory_used_mib": used,
+        "memory_free_mib": free,
+        "memory_reserved_mib": 66,
+        "display_active": display,
+        "persistence_mode": False,
+        "processes_supported": supported,
+        "processes": procs if procs is not None else [],
+    }
     gpu.update(extra)
     return gpu
 
 
-XORG = {"pid": 900, "name": "/usr/lib/xorg/Xorg", "type": "graphics", "used_memory_mib": 431,
-        "unit": "display-manager.service"}
+XORG = {
+    "pid": 900,
+    "name": "/usr/lib/xorg/Xorg",
+    "type": "graphics",
+    "used_memory_mib": 431,
+    "unit": "display-manager.service",
+}
 WEBUI = {"pid": 1500, "name": "python3", "type": "compute", "used_memory_mib": 2600, "unit": "webui.service"}
 
 
@@ -32,6 +47,7 @@ def facts(*gpus):
 
 
 # without_units --------------------------------------------------------------------------
+
 
 def test_without_units_gives_the_web_uis_own_vram_back_as_free():
     before = facts(gtx970(free=1429, used=2601, display=False, procs=[WEBUI]))
@@ -63,6 +79,7 @@ def test_without_units_rejects_what_is_not_the_fact():
 
 # gpu_plan --------------------------------------------------------------------------------
 
+
 def test_one_gpu_with_a_desktop_stops_the_desktop():
     result = plan.gpu_plan(facts(gtx970()), "auto")
     assert (result["index"], result["pinned"], result["stop_desktop"]) == (0, False, True)
@@ -73,7 +90,12 @@ def test_two_gpus_take_the_one_without_a_display_and_keep_the_desktop():
     second = gtx970(index=1, free=3900, used=1, display=False)
     third = gtx970(index=2, free=7000, used=1, display=True)
     result = plan.gpu_plan(facts(gtx970(), second, third), "auto")
-    assert (result["index"], result["uuid"], result["pinned"], result["stop_desktop"]) == (1, "GPU-00000001", True, False)
+    assert (result["index"], result["uuid"], result["pinned"], result["stop_desktop"]) == (
+        1,
+        "GPU-00000001",
+        True,
+        False,
+    )
 
 
 def test_two_gpus_both_driving_displays_stop_the_desktop_and_take_the_most_free():
@@ -96,11 +118,14 @@ def test_an_explicit_gpu_as_a_string_index_is_accepted():
     assert plan.gpu_plan(facts(gtx970(), gtx970(index=1, display=False)), "1")["index"] == 1
 
 
-@pytest.mark.parametrize("gpu, message", [
-    (3, "webui_gpu is 3 but the host has GPU index(es) 0, 1"),
-    (True, "webui_gpu must be a GPU index or 'auto', got True"),
-    ("first", "webui_gpu must be a GPU index or 'auto', got 'first'"),
-])
+@pytest.mark.parametrize(
+    "gpu, message",
+    [
+        (3, "webui_gpu is 3 but the host has GPU index(es) 0, 1"),
+        (True, "webui_gpu must be a GPU index or 'auto', got True"),
+        ("first", "webui_gpu must be a GPU index or 'auto', got 'first'"),
+    ],
+)
 def test_bad_gpu_choices_are_named(gpu, message):
     with pytest.raises(plan.PlanError) as caught:
         plan.gpu_plan(facts(gtx970(), gtx970(index=1)), gpu)
@@ -121,6 +146,7 @@ def test_no_gpu_leaves_the_desktop_alone():
 
 
 # memory_plan -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("free, mode", [(4029, "none"), (3329, "medvram"), (1429, "lowvram")])
 def test_auto_picks_from_the_free_vram_of_the_web_uis_gpu(free, mode):
@@ -166,15 +192,19 @@ def test_thresholds_and_errors_of_the_table_come_through():
 
 # launch_flags ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ui, listen, expected", [
-    ("a1111", "127.0.0.1", {"listen": False, "server-name": False, "port": 7860}),
-    ("a1111", "localhost", {"listen": False, "server-name": False, "port": 7860}),
-    ("forge", "::1", {"listen": False, "server-name": False, "port": 7860}),
-    ("a1111", "192.168.1.50", {"listen": False, "server-name": "192.168.1.50", "port": 7860}),
-    ("sdnext", "0.0.0.0", {"listen": False, "server-name": "0.0.0.0", "port": 7860}),
-    ("comfyui", "127.0.0.1", {"listen": False, "port": 7860}),
-    ("comfyui", "10.0.0.5", {"listen": "10.0.0.5", "port": 7860}),
-])
+
+@pytest.mark.parametrize(
+    "ui, listen, expected",
+    [
+        ("a1111", "127.0.0.1", {"listen": False, "server-name": False, "port": 7860}),
+        ("a1111", "localhost", {"listen": False, "server-name": False, "port": 7860}),
+        ("forge", "::1", {"listen": False, "server-name": False, "port": 7860}),
+        ("a1111", "192.168.1.50", {"listen": False, "server-name": "192.168.1.50", "port": 7860}),
+        ("sdnext", "0.0.0.0", {"listen": False, "server-name": "0.0.0.0", "port": 7860}),
+        ("comfyui", "127.0.0.1", {"listen": False, "port": 7860}),
+        ("comfyui", "10.0.0.5", {"listen": "10.0.0.5", "port": 7860}),
+    ],
+)
 def test_bind_flags_in_each_uis_terms(ui, listen, expected):
     assert plan.launch_flags(ui, listen, 7860) == expected
 
@@ -184,8 +214,10 @@ def test_user_flags_go_on_top_whichever_way_they_are_spelt():
     assert result == {"listen": False, "port": 7861, "server_name": "10.0.0.2", "api": True}
 
 
-@pytest.mark.parametrize("port, message", [
-    (0, "between 1 and 65535, got 0"), ("http", "port number, got 'http'"), (True, "port number, got True")])
+@pytest.mark.parametrize(
+    "port, message",
+    [(0, "between 1 and 65535, got 0"), ("http", "port number, got 'http'"), (True, "port number, got True")],
+)
 def test_bad_ports_are_refused(port, message):
     with pytest.raises(plan.PlanError, match=message):
         plan.launch_flags("a1111", "127.0.0.1", port)

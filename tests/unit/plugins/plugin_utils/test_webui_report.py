@@ -12,10 +12,14 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils._webui_report impor
 
 def test_one_line_per_host_in_name_order():
     fleet = {
-        "sd-970": {"ui": "a1111", "configured": True, "gpu": 0, "memory_mode": "none",
-                   "url": "http://127.0.0.1:7860/"},
-        "sd-1060": {"ui": "comfyui", "configured": True, "gpu": 1, "memory_mode": "lowvram",
-                    "url": "http://10.0.0.5:8188/"},
+        "sd-970": {"ui": "a1111", "configured": True, "gpu": 0, "memory_mode": "none", "url": "http://127.0.0.1:7860/"},
+        "sd-1060": {
+            "ui": "comfyui",
+            "configured": True,
+            "gpu": 1,
+            "memory_mode": "lowvram",
+            "url": "http://10.0.0.5:8188/",
+        },
         "nas": {"ui": "a1111", "configured": False, "gpu": None},
         "down": None,
     }

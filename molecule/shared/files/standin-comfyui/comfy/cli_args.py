@@ -8,8 +8,15 @@ import argparse
 
 parser = argparse.ArgumentParser()
 
-parser.add_argument("--listen", type=str, default="127.0.0.1", metavar="IP", nargs="?", const="0.0.0.0,::",
-                    help="Specify the IP address to listen on (default: 127.0.0.1).")
+parser.add_argument(
+    "--listen",
+    type=str,
+    default="127.0.0.1",
+    metavar="IP",
+    nargs="?",
+    const="0.0.0.0,::",
+    help="Specify the IP address to listen on (default: 127.0.0.1).",
+)
 parser.add_argument("--port", type=int, default=8188, help="Set the listen port.")
 parser.add_argument("--output-directory", type=str, default=None, help="Set the ComfyUI output directory.")
 parser.add_argument("--input-directory", type=str, default=None, help="Set the ComfyUI input directory.")

@@ -48,9 +48,15 @@ def model_family():
 
 
 def _nvidia_smi(*args):
-    out = subprocess.run(['nvidia-smi'] + list(args) + ['--format=csv,noheader,nounits'],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False,
-                         env=dict(os.environ, LC_ALL='C'), timeout=20)
+    out = subprocess.run(
+        ['nvidia-smi'] + list(args) + ['--format=csv,noheader,nounits'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        check=False,
+        env=dict(os.environ, LC_ALL='C'),
+        timeout=20,
+    )
     return [[cell.strip() for cell in line.split(',')] for line in out.stdout.splitlines() if line.strip()]
 
 
@@ -86,11 +92,35 @@ def generate(mode, steps, width=512, height=512, free=None):
     # Memory grows with the pixels: 512x512 is the table's case.
     need = int(NEED_MIB[family][mode] * max(1.0, (width * height) / (512.0 * 512.0)))
     if free is not None and free < need:
-        message = ('CUDA out of memory. Tried to allocate %d.00 MiB (GPU 0; %d MiB free; '
-                   'simulated by the stand-in web UI: mode %s needs %d MiB)' % (need - free, free, mode, need))
-        return 500, 0.0, {'error': 'OutOfMemoryError', 'detail': '', 'body': '', 'errors': message,
-                          'simulated': True, 'memory_mode': mode, 'free_mib': free, 'need_mib': need}
+        message = (
+            'CUDA out of memory. Tried to allocate %d.00 MiB (GPU 0; %d MiB free; '
+            'simulated by the stand-in web UI: mode %s needs %d MiB)' % (need - free, free, mode, need)
+        )
+        return (
+            500,
+            0.0,
+            {
+                'error': 'OutOfMemoryError',
+                'detail': '',
+                'body': '',
+                'errors': message,
+                'simulated': True,
+                'memory_mode': mode,
+                'free_mib': free,
+                'need_mib': need,
+            },
+        )
     per_it = SECONDS_PER_IT[family][mode]
     scale = float(os.environ.get('VRAMFREE_STANDIN_TIME_SCALE', '0.01'))
-    return 200, steps * per_it * scale, {'simulated': True, 'memory_mode': mode, 'seconds_per_iteration': per_it,
-                                         'time_scale': scale, 'free_mib': free, 'need_mib': need}
+    return (
+        200,
+        steps * per_it * scale,
+        {
+            'simulated': True,
+            'memory_mode': mode,
+            'seconds_per_iteration': per_it,
+            'time_scale': scale,
+            'free_mib': free,
+            'need_mib': need,
+        },
+    )
