@@ -146,6 +146,14 @@ def test_named_units_are_stopped_with_the_desktop(box):
     assert box.check_output("LC_ALL=C nvidia-smi --query-compute-apps=pid --format=csv,noheader") == ""
 
 
+@on("vramfree-headless-persist")
+def test_persist_disables_the_named_units_and_remembers_them(box):
+    assert not box.service("vramfree-fake-ollama.service").is_running
+    assert box.run("systemctl is-enabled vramfree-fake-ollama.service").stdout.strip() == "disabled"
+    remembered = json.loads(box.file("/etc/ansible/facts.d/vramfree_headless_units.fact").content_string)
+    assert remembered == {"disabled_units": ["vramfree-fake-ollama.service"]}
+
+
 @on("vramfree-headless-lost")
 def test_the_gpu_was_lost_when_the_desktop_stopped(box):
     # The converge asserted the role's message; here, that the GPU is really lost.
@@ -165,6 +173,8 @@ def test_check_mode_on_the_converged_hosts_changes_nothing():
 def test_after_a_reboot_the_desktop_stays_off_and_the_vram_free():
     host = reboot("vramfree-headless-persist")
     assert host.check_output("systemctl get-default") == "multi-user.target"
+    # The job named in headless_stop_units did not come back at boot either.
+    assert host.run("systemctl is-active vramfree-fake-ollama.service").stdout.strip() == "inactive"
     assert host.run("systemctl is-active display-manager.service").stdout.strip() == "inactive"
     assert host.run("pgrep -x Xorg").rc == 1
     assert host.check_output("LC_ALL=C nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits") == "1"

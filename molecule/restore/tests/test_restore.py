@@ -55,6 +55,13 @@ def test_the_simulated_desktops_processes_are_back(box):
     assert box.run("pgrep -x gnome-shell").rc == 0
 
 
+@on("vramfree-restore-trixie")
+def test_restore_enables_and_starts_the_units_persist_disabled(box):
+    assert box.service("vramfree-fake-ollama.service").is_running
+    assert box.run("systemctl is-enabled vramfree-fake-ollama.service").stdout.strip() == "enabled"
+    assert not box.file("/etc/ansible/facts.d/vramfree_headless_units.fact").exists
+
+
 @on("vramfree-restore-xdm")
 def test_the_real_display_manager_runs_its_x_server_again(box):
     assert box.run("systemctl show -p Id --value display-manager.service").stdout.strip() == "xdm.service"
@@ -65,6 +72,9 @@ def test_the_real_display_manager_runs_its_x_server_again(box):
 def test_persist_off_keeps_the_desktop_stopped(box):
     assert not box.service("display-manager.service").is_running
     assert used_mib(box) == 1
+    # The job persist disabled starts at boot again, and is not started now.
+    assert box.run("systemctl is-enabled vramfree-fake-ollama.service").stdout.strip() == "enabled"
+    assert not box.service("vramfree-fake-ollama.service").is_running
 
 
 def test_vram_report_shows_the_fleet():
@@ -113,6 +123,7 @@ def test_check_mode_on_the_converged_hosts_changes_nothing():
 def test_after_restore_and_a_reboot_the_desktop_is_back():
     host = reboot("vramfree-restore-trixie")
     assert host.check_output("systemctl get-default") == "graphical.target"
+    assert host.run("systemctl is-active vramfree-fake-ollama.service").stdout.strip() == "active"
     assert host.run("systemctl is-active display-manager.service").stdout.strip() == "active"
     assert host.run("pgrep -x Xorg").rc == 0
     assert used_mib(host) == 701
