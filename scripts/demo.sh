@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: two local "desktop GPU boxes" (systemd containers with a simulated GTX 970
-# and a desktop holding ~700 MiB of its VRAM), then the collection's playbooks against
-# them over SSH, exactly as from a laptop against real boxes.
+# make demo: a small local fleet (systemd containers: a desktop with a simulated GTX 970
+# holding ~700 MiB of its VRAM and A1111, one with a GTX 1060 and ComfyUI, one without a
+# GPU), then the collection's playbooks against them over SSH, as from a laptop against
+# real boxes; the A1111 box behind a socat proxy open to this machine only.
 #   scripts/demo.sh            bring the hosts up (if needed) and run the playbooks
 #   scripts/demo.sh --destroy  remove the hosts
 set -euo pipefail
@@ -29,7 +30,9 @@ config=$(find "$ANSIBLE_HOME"/tmp -path '*/molecule.*.default/instance_config.ym
   | sort -n | tail -n 1 | cut -d' ' -f2-)
 [ -n "$config" ] || die "molecule wrote no instance config"
 inventory=build/demo/inventory.yml
-python3 - "$config" molecule/default/molecule.yml >"$inventory" <<'PY'
+# The controller's address as the hosts see it: the one source the demo's proxy admits.
+controller=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+python3 - "$config" molecule/default/molecule.yml "$controller" >"$inventory" <<'PY'
 import sys
 import yaml
 
@@ -44,6 +47,8 @@ for inst in yaml.safe_load(open(sys.argv[1])):
         "ansible_ssh_private_key_file": inst["identity_file"],
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
     })
+# The A1111 box is reached through a socat proxy open to this machine only.
+hosts["vramfree-default-bookworm"].update(proxy_kind="socat", proxy_allow=[sys.argv[3] + "/32"])
 print(yaml.safe_dump({"gpu_boxes": {"hosts": hosts, "vars": group_vars}}, sort_keys=True), end="")
 PY
 cat "$inventory"
@@ -57,6 +62,25 @@ ansible-playbook -i "$inventory" vramfree.webui.vram_report
 
 step "the whole job: ansible-playbook -i $inventory vramfree.webui.site"
 ansible-playbook -i "$inventory" vramfree.webui.site -e vramfree_report_dir="$REPO_ROOT/build/demo/report"
+
+step "the web UIs from this machine, as the report says to reach them"
+python3 - "$REPO_ROOT/build/demo/report/report.json" <<'PY'
+import json
+import sys
+import urllib.request
+
+report = json.load(open(sys.argv[1]))
+for host, entry in report["hosts"].items():
+    access = entry.get("access") or {}
+    if access.get("how") == "proxy":
+        with urllib.request.urlopen(access["url"], timeout=30) as answer:
+            print("%s: %s answers HTTP %d through the %s proxy" % (host, access["url"], answer.status,
+                                                                   "socat"))
+    elif access.get("how") == "tunnel":
+        print("%s: %s, then %s" % (host, access["command"], access["url"]))
+    else:
+        print("%s: no web UI (%s)" % (host, (entry.get("webui") or {}).get("memory_reason", "not run")))
+PY
 
 cat <<TXT
 
