@@ -31,7 +31,8 @@ config=$(find "$ANSIBLE_HOME"/tmp -path '*/molecule.*.default/instance_config.ym
 [ -n "$config" ] || die "molecule wrote no instance config"
 inventory=build/demo/inventory.yml
 # The controller's address as the hosts see it: the one source the demo's proxy admits.
-controller=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+controller=$(ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1 | head -n 1)
+[ -n "$controller" ] || die "cannot tell this machine's address on Docker's bridge (docker0)"
 python3 - "$config" molecule/default/molecule.yml "$controller" >"$inventory" <<'PY'
 import sys
 import yaml
