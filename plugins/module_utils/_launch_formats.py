@@ -116,8 +116,24 @@ class LaunchFormat:
     def is_assignment(self, content):
         return bool(self.assignment_pattern.match(content))
 
+    # A line that sets the variable in a form this module does not edit, and the forms it
+    # does edit, for the message; None where the format has no such forms.
+    other_assignment_pattern = None
+    edited_forms = ''
+
     def check_other_forms(self, index, content):
         """Refuse a line that sets the variable in a form this module does not edit."""
+        if (
+            self.other_assignment_pattern is not None
+            and not self.is_comment(content)
+            and self.other_assignment_pattern.search(content)
+        ):
+            raise LaunchArgsError(
+                'COMMANDLINE_ARGS is set in a form this module does not edit (only %s on a line of its own)'
+                % self.edited_forms,
+                line_no=index + 1,
+                line=content,
+            )
 
     def parse(self, index, content, eol):
         """The assignment on ``content`` (a line that ``is_assignment``)."""
@@ -226,15 +242,8 @@ class ShFormat(LaunchFormat):
     def is_comment(self, content):
         return content.lstrip().startswith('#')
 
-    def check_other_forms(self, index, content):
-        if not self.is_comment(content) and _SH_OTHER_ASSIGNMENT.search(content):
-            raise LaunchArgsError(
-                'COMMANDLINE_ARGS is set in a form this module does not edit (only '
-                '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..." on a line of '
-                'its own)',
-                line_no=index + 1,
-                line=content,
-            )
+    other_assignment_pattern = _SH_OTHER_ASSIGNMENT
+    edited_forms = '"export COMMANDLINE_ARGS=..." or "COMMANDLINE_ARGS=..."'
 
     def parse(self, index, content, eol):
         line_no = index + 1
@@ -365,14 +374,8 @@ class BatFormat(LaunchFormat):
     )
     comment_pattern = re.compile(r'^[ \t]*@?[ \t]*(?:rem(?:[ \t]|$)|::)', re.IGNORECASE)
 
-    def check_other_forms(self, index, content):
-        if not self.is_comment(content) and _BAT_OTHER_ASSIGNMENT.search(content):
-            raise LaunchArgsError(
-                'COMMANDLINE_ARGS is set in a form this module does not edit (only '
-                '"set COMMANDLINE_ARGS=..." on a line of its own)',
-                line_no=index + 1,
-                line=content,
-            )
+    other_assignment_pattern = _BAT_OTHER_ASSIGNMENT
+    edited_forms = '"set COMMANDLINE_ARGS=..."'
 
     def parse(self, index, content, eol):
         line_no = index + 1
