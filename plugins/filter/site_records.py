@@ -10,10 +10,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_report
 
 
-def site_records(hostvars, hosts):
-    """What site recorded on each of ``hosts``, from ``hostvars``."""
+def site_records(hostvars, hosts, reached=None):
+    """What site recorded on each of ``hosts``, from ``hostvars``; a host missing from
+    ``reached`` gets a failure saying it became unreachable."""
     try:
-        return _fleet_report.site_records(hostvars, hosts)
+        return _fleet_report.site_records(hostvars, hosts, reached)
     except _fleet_report.ReportError as exc:
         raise AnsibleFilterError('site_records: %s' % exc) from exc
 

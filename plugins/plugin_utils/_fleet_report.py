@@ -102,11 +102,35 @@ def by_host(hostvars, hosts, key) -> dict:
     return {host: _lookup(_lookup(hostvars, host), key) for host in hosts}
 
 
-def site_records(hostvars, hosts) -> dict:
-    """``{host: site_record(hostvars[host])}`` for each of ``hosts``."""
-    if isinstance(hosts, str) or not hasattr(hosts, '__iter__'):
-        raise ReportError('expected a list of host names, got %s' % type(hosts).__name__)
-    return {host: site_record(_lookup(hostvars, host) or {}) for host in hosts}
+def site_records(hostvars, hosts, reached=None) -> dict:
+    """``{host: site_record(hostvars[host])}`` for each of ``hosts``.
+
+    ``reached`` (``ansible_play_hosts``) is the hosts still in the play at the end. One
+    of ``hosts`` missing from it became unreachable (or failed outside site's block):
+    Ansible records no failure for it, so its record gets one here, saying how far the
+    run got on it, instead of passing for a host that finished.
+    """
+    for value, what in ((hosts, 'hosts'), (reached, 'reached')):
+        if value is not None and (isinstance(value, str) or not hasattr(value, '__iter__')):
+            raise ReportError('expected a list of host names for %s, got %s' % (what, type(value).__name__))
+    records = {host: site_record(_lookup(hostvars, host) or {}) for host in hosts}
+    if reached is not None:
+        reached = set(reached)
+        for host, record in records.items():
+            if host not in reached and not record['failure']:
+                record['failure'] = {'task': None, 'msg': _lost_msg(record), 'unreachable': True}
+    return records
+
+
+def _lost_msg(record: dict) -> str:
+    """Why a host left the play without a failure of its own, and how far it got."""
+    steps = (
+        ('webui', 'after the web UI step'),
+        ('desktop_stopped', 'after the desktop step'),
+        ('before', 'after the first VRAM measurement'),
+    )
+    where = next((text for key, text in steps if record.get(key) is not None), 'before its first task')
+    return 'unreachable: the host stopped answering %s; run site again once it is back' % where
 
 
 def access(host, webui, proxy) -> dict | None:
@@ -125,6 +149,12 @@ def access(host, webui, proxy) -> dict | None:
     }
 
 
+def _status(failure) -> str:
+    if not failure:
+        return 'ok'
+    return 'unreachable' if isinstance(failure, dict) and failure.get('unreachable') else 'failed'
+
+
 def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
     """One host's part of the report from what site recorded on it."""
     if not isinstance(facts, dict):
@@ -133,7 +163,7 @@ def host_entry(facts: dict, desktop_units=DESKTOP_UNITS) -> dict:
     plan = facts.get('gpu_plan') or {}
     webui = facts.get('webui')
     return {
-        'status': 'failed' if failure else 'ok',
+        'status': _status(failure),
         'failure': failure,
         'backend': (facts.get('after') or facts.get('before') or {}).get('backend'),
         'gpus': _gpus(facts.get('before'), facts.get('after'), desktop_units),
@@ -340,7 +370,11 @@ def html(report: dict) -> str:
     ]
     for host, entry in report['hosts'].items():
         out.append(
-            '<h2>%s%s</h2>' % (_esc(host), ' <span class="failed">(failed)</span>' if entry['status'] != 'ok' else '')
+            '<h2>%s%s</h2>'
+            % (
+                _esc(host),
+                ' <span class="failed">(%s)</span>' % _esc(entry['status']) if entry['status'] != 'ok' else '',
+            )
         )
         if entry['failure']:
             out.append('<p class="failed">%s</p>' % _esc(entry['failure'].get('msg')))

@@ -152,6 +152,33 @@ def test_site_records_pick_what_site_set_and_tolerate_the_rest():
     }
 
 
+def test_a_host_that_left_the_play_without_a_failure_is_reported_unreachable():
+    # A host stopped mid-run records no vramfree_failure (rescue does not catch
+    # unreachable): without ``reached`` it passed for a host that finished.
+    hostvars = {
+        "ok": {"vramfree_vram_before": {"gpus": []}, "webui_result": WEBUI},
+        "lost": {"vramfree_vram_before": {"gpus": []}, "vramfree_desktop_stopped": True},
+        "never": {},
+        "failed": {"vramfree_failure": {"task": "t", "msg": "boom"}},
+    }
+    records = fr.site_records(hostvars, ["ok", "lost", "never", "failed"], ["ok", "failed"])
+    assert records["ok"]["failure"] is None
+    assert records["failed"]["failure"] == {"task": "t", "msg": "boom"}
+    assert records["lost"]["failure"]["msg"].startswith(
+        "unreachable: the host stopped answering after the desktop step"
+    )
+    assert "before its first task" in records["never"]["failure"]["msg"]
+    report = fr.build(records)
+    assert report["failed"] == ["failed", "lost", "never"]
+    assert [report["hosts"][h]["status"] for h in ("ok", "lost", "failed")] == ["ok", "unreachable", "failed"]
+    assert "- **lost**: unreachable: the host stopped answering" in fr.markdown(report)
+    assert '<span class="failed">(unreachable)</span>' in fr.html(report)
+    # Without reached (the filter's old call), nobody is taken for unreachable.
+    assert fr.site_records(hostvars, ["lost"])["lost"]["failure"] is None
+    with pytest.raises(fr.ReportError, match="for reached"):
+        fr.site_records(hostvars, ["ok"], "ok")
+
+
 def test_by_host_goes_down_keys_and_fills_gaps():
     hostvars = {"a": {"ansible_facts": {"gpu_vram": {"gpus": []}}}, "b": {}}
     assert fr.by_host(hostvars, ["a", "b", "c"], ["ansible_facts", "gpu_vram"]) == {
