@@ -9,6 +9,7 @@ import os
 import pathlib
 import re
 import subprocess
+import threading
 import time
 
 import pytest
@@ -40,31 +41,50 @@ def box(request, pytestconfig):
     )
 
 
-def ansible_playbook(playbook, *args) -> subprocess.CompletedProcess:
-    """ansible-playbook as molecule runs it on this scenario (its config and inventory)."""
+def ansible_playbook(playbook, *args, inventories=(), on_line=None, timeout=600) -> subprocess.CompletedProcess:
+    """ansible-playbook as molecule runs it on this scenario (its config and inventory).
+
+    ``inventories`` are more inventory sources after molecule's (their host variables win);
+    ``on_line`` is called with each line of output as it comes, while the run goes on.
+    """
     env = dict(os.environ)
     env.setdefault("ANSIBLE_CONFIG", os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg"))
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    return subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(playbook)] + list(args),
-        env=env,
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600,
-    )
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]]
+    for extra in inventories:
+        argv += ["-i", str(extra)]
+    argv += [str(playbook)] + list(args)
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        # A run that hangs is killed, and its output so far is what the test shows.
+        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog.start()
+        try:
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if on_line is not None:
+                    on_line(line)
+            proc.wait()
+        finally:
+            watchdog.cancel()
+    return subprocess.CompletedProcess(argv, proc.returncode, "".join(lines))
+
+
+def play_recap(stdout: str) -> dict:
+    """{host: {ok: N, changed: N, unreachable: N, failed: N, ...}} from a run's PLAY RECAP."""
+    recap = {}
+    for line in stdout.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return recap
 
 
 def converge_in_check_mode(*args) -> dict:
     """Run the scenario's converge playbook again under --check: {host: recap counts}."""
     playbook = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
     proc = ansible_playbook(playbook, "--check", *args)
-    recap = {}
-    for line in proc.stdout.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    recap = play_recap(proc.stdout)
     assert proc.returncode == 0 and recap, proc.stdout[-4000:]
     return recap
 
@@ -76,6 +96,11 @@ def reboot(container: str):
     docker exec afterwards rather than over the inventory's SSH address.
     """
     subprocess.run(["docker", "restart", container], check=True, stdout=subprocess.DEVNULL)
+    return wait_for_boot(container)
+
+
+def wait_for_boot(container: str):
+    """Wait until systemd in the (re)started container has finished booting."""
     state = ""
     for _attempt in range(60):
         # Right after the start the system bus may not answer yet.
@@ -91,3 +116,13 @@ def reboot(container: str):
             return testinfra.get_host("docker://" + container)
         time.sleep(1)
     raise AssertionError("%s did not finish booting: %s" % (container, state))
+
+
+def container_address(container: str) -> str:
+    """The container's address on Docker's bridge now (it may change on a restart)."""
+    return subprocess.run(
+        ["docker", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", container],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()

@@ -1,15 +1,32 @@
-"""site as a fleet run: two desktops with different GPUs and web UIs, and a box with no
-GPU, in one run. Each host gets its own memory mode from its own VRAM; the box without
-a GPU is said so and the others go on; the fleet report on the controller says all of
-it. Every check runs on every host against its row of HOSTS (none is skipped)."""
+"""site as a fleet run: two desktops with different GPUs, web UIs and proxies, and a box
+with no GPU, in one run. Each host gets its own memory mode from its own VRAM; the box
+without a GPU is said so and the others go on; the fleet report on the controller says
+all of it. A host stopped in the middle of a run is named by the report while the others
+finish, and a run after it is back converges. Every check runs on every host against its
+row of HOSTS (none is skipped)."""
 
+import base64
 import json
 import os
 import pathlib
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E402  pylint: disable=wrong-import-position
+from testinfra_support import (  # noqa: E402  pylint: disable=wrong-import-position
+    ansible_playbook,
+    container_address,
+    converge_in_check_mode,
+    inventory_hosts,
+    play_recap,
+    wait_for_boot,
+)
+
+AUTH = ("sd-user", "fleet-proxy-secret")
 
 HOSTS = {
     "vramfree-default-bookworm": dict(
@@ -21,6 +38,9 @@ HOSTS = {
         ui="a1111",
         mode="none",
         port=7860,
+        proxy="socat",
+        # What the UI answers through its proxy, and a piece of the answer.
+        path=("", "gradio"),
     ),
     "vramfree-default-trixie": dict(
         gpu="NVIDIA GeForce GTX 1060 6GB",
@@ -31,13 +51,27 @@ HOSTS = {
         ui="comfyui",
         mode="normalvram",
         port=8188,
+        proxy="nginx",
+        path=("system_stats", "--normalvram"),
     ),
-    "vramfree-default-nogpu": dict(gpu=None, ui="a1111", mode=None, port=None),
+    "vramfree-default-nogpu": dict(gpu=None, ui="a1111", mode=None, port=None, proxy=None),
 }
 
 
 def expect(host):
     return HOSTS[host.backend.get_hostname()]
+
+
+def get(url, auth=None):
+    """(status, body) of a GET from the controller, a real HTTP client."""
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % auth).encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            return answer.status, answer.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
 
 
 def report(name="report.json"):
@@ -102,6 +136,23 @@ def test_each_host_got_the_memory_mode_of_its_own_vram(host):
     assert webui["url"] == "http://127.0.0.1:%d/" % want["port"]
 
 
+def test_each_web_ui_answers_from_the_controller_through_its_own_proxy():
+    data = report()
+    for name, want in HOSTS.items():
+        access = data["hosts"][name]["access"]
+        if want["proxy"] is None:
+            assert access is None and data["hosts"][name]["webui"]["configured"] is False
+            continue
+        assert (access["how"], access["auth"]) == ("proxy", want["proxy"] == "nginx")
+        path, piece = want["path"]
+        auth = AUTH if access["auth"] else None
+        status, body = get(access["url"] + path, auth)
+        assert status == 200 and piece in body, (name, status, body[:300])
+        if auth:
+            assert get(access["url"] + path)[0] == 401
+            assert get(access["url"] + path, (AUTH[0], "wrong"))[0] == 401
+
+
 def test_the_markdown_report_names_every_host():
     path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report", "report.md")
     with open(path, encoding="utf-8") as handle:
@@ -135,3 +186,87 @@ def test_y_check_mode_on_the_converged_hosts_changes_nothing():
 
 def test_boot_target_untouched_without_persist(host):
     assert host.check_output("systemctl get-default") == "graphical.target"
+
+
+# Last: these runs stop a host and bring it back at another address.
+STOPPED = "vramfree-default-trixie"
+
+
+def converge_again(*args, **kwargs):
+    return ansible_playbook(pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml", *args, **kwargs)
+
+
+def wait_for_ssh(address, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((address, 22), timeout=3) as conn:
+                if conn.recv(64).startswith(b"SSH-"):
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(1)
+
+
+def test_z_a_host_stopped_mid_run_is_named_the_others_finish_and_a_rerun_converges(tmp_path):
+    # The desktops come back, as after a reboot: the run has work to do on both GPU hosts.
+    for name, want in HOSTS.items():
+        if want["gpu"]:
+            subprocess.run(["docker", "exec", name, "systemctl", "start", "display-manager.service"], check=True)
+    stopped = []
+
+    def stop_at_the_web_ui_step(line):
+        # By then (linear strategy) every host is past the desktop step.
+        if not stopped and line.startswith("TASK [vramfree.webui.webui : "):
+            subprocess.run(["docker", "stop", STOPPED], check=True, stdout=subprocess.DEVNULL)
+            stopped.append(line.strip())
+
+    run = converge_again(on_line=stop_at_the_web_ui_step)
+    recap = play_recap(run.stdout)
+    assert stopped, run.stdout[-3000:]
+    assert recap[STOPPED]["unreachable"] == 1, run.stdout[-3000:]
+    others = sorted(set(HOSTS) - {STOPPED})
+    assert {h: (recap[h]["failed"], recap[h]["unreachable"]) for h in others} == dict.fromkeys(others, (0, 0))
+    assert run.returncode == 4  # ansible-playbook's code for "some host was unreachable"
+    data = report()
+    assert data["failed"] == [STOPPED]
+    lost = data["hosts"][STOPPED]
+    assert lost["status"] == "unreachable"
+    assert lost["failure"]["msg"].startswith("unreachable: the host stopped answering after the desktop step")
+    assert "Failed: %s (why: report.md)" % STOPPED in run.stdout
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "report", "report.md"), encoding="utf-8") as f:
+        assert "- **%s**: unreachable: the host stopped answering" % STOPPED in f.read()
+    for name in others:
+        entry = data["hosts"][name]
+        assert entry["status"] == "ok" and entry["webui"]["memory_mode"] == HOSTS[name]["mode"]
+        if HOSTS[name]["gpu"]:
+            # Stopped again by this run: no desktop process holds VRAM after it.
+            assert entry["desktop"]["stopped"] is True
+            assert [h for h in entry["gpus"][0]["after"]["holders"] if h["desktop"]] == []
+            assert any(h["desktop"] for h in entry["gpus"][0]["before"]["holders"])
+
+    # Back, at whatever address Docker gives it now; its desktop starts again at boot.
+    subprocess.run(["docker", "start", STOPPED], check=True, stdout=subprocess.DEVNULL)
+    wait_for_boot(STOPPED)
+    address = container_address(STOPPED)
+    wait_for_ssh(address)
+    back = tmp_path / "back.yml"
+    back.write_text(json.dumps({"all": {"hosts": {STOPPED: {"ansible_host": address}}}}))
+    rerun = converge_again(inventories=[back])
+    recap = play_recap(rerun.stdout)
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert {h: (recap[h]["failed"], recap[h]["unreachable"]) for h in HOSTS} == dict.fromkeys(HOSTS, (0, 0))
+    data = report()
+    assert data["failed"] == []
+    entry = data["hosts"][STOPPED]
+    assert (entry["status"], entry["desktop"]["stopped"], entry["webui"]["memory_mode"]) == ("ok", True, "normalvram")
+    status, body = get(entry["access"]["url"] + "system_stats", AUTH)
+    assert status == 200 and "--normalvram" in body
+
+    # Converged: one more run changes nothing anywhere.
+    again = converge_again(inventories=[back])
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert {h: counts["changed"] for h, counts in play_recap(again.stdout).items()} == dict.fromkeys(
+        list(HOSTS) + ["localhost"], 0
+    )
