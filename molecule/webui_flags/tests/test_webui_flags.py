@@ -5,10 +5,11 @@ import difflib
 import json
 import pathlib
 import shlex
+import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E402
+from testinfra_support import ansible_playbook, converge_in_check_mode, inventory_hosts  # noqa: E402
 
 DIR = "/home/sd/stable-diffusion-webui"
 SECRET = "sd:hunter2-secret"
@@ -80,3 +81,68 @@ def test_owner_mode_kept_and_backups_made(host):
 def test_check_mode_on_the_converged_host_changes_nothing():
     recap = converge_in_check_mode()
     assert {h: (c["changed"], c["failed"]) for h, c in recap.items()} == {"vramfree-webuiflags-trixie": (0, 0)}
+
+
+HOST = "vramfree-webuiflags-trixie"
+VICTIM = "/home/sd/interrupted/webui-user.sh"
+# The killer on the host: wait for the module's process, let it run DELAY seconds, then
+# SIGKILL it (no clean-up of its own runs). "[A]" keeps pkill from matching the killer.
+KILLER = (
+    "until pgrep -f '[A]nsiballZ_webui_flags' >/dev/null; do sleep 0.005; done; "
+    "sleep $0; pkill -KILL -f '[A]nsiballZ_webui_flags'"
+)
+
+
+def on_host(*argv, **kwargs):
+    return subprocess.run(["docker", "exec", HOST] + list(argv), check=True, capture_output=True, **kwargs).stdout
+
+
+def test_z_a_run_killed_on_the_host_leaves_the_old_or_the_new_file(tmp_path, monkeypatch):
+    # Without pipelining Ansible copies AnsiballZ_webui_flags.py to the host and runs it
+    # there as its own process, which the killer can find by name.
+    monkeypatch.setenv("ANSIBLE_PIPELINING", "False")
+    playbook = tmp_path / "flags.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Drop --lowvram",
+                    "hosts": HOST,
+                    "become": True,
+                    "gather_facts": False,
+                    "tasks": [{"vramfree.webui.webui_flags": {"path": VICTIM, "memory_mode": "none"}}],
+                }
+            ]
+        )
+    )
+    reset = (
+        "install -d -o sd -g sd /home/sd/interrupted && install -o sd -g sd -m 0640 /var/tmp/pristine/webui-user.sh %s"
+    )
+    old = on_host("cat", "/var/tmp/pristine/webui-user.sh")
+    on_host("sh", "-c", reset % VICTIM)
+    whole = ansible_playbook(playbook)
+    assert whole.returncode == 0 and "changed=1" in whole.stdout, whole.stdout[-2000:]
+    new = on_host("cat", VICTIM)
+    assert new != old and b"--lowvram" not in new.split(b"export COMMANDLINE_ARGS=", 1)[1].split(b"\n", 1)[0]
+
+    # Delays every 10 ms from the module's start (its run on the host takes about a
+    # tenth of a second) until three runs in a row finish before their kill.
+    outcomes = []
+    delay = 0.01
+    while [o[1:] for o in outcomes[-3:]] != [(True, 0)] * 3:
+        assert delay < 3, outcomes
+        on_host("sh", "-c", reset % VICTIM)
+        killer = subprocess.Popen(["docker", "exec", HOST, "sh", "-c", KILLER, str(delay)])
+        run = ansible_playbook(playbook)
+        killer.wait(timeout=60)
+        content = on_host("cat", VICTIM)
+        assert content in (old, new), "killed %.2f s into the run: a broken file\n%s" % (delay, run.stdout[-2000:])
+        # The file is the user's still: the module gives the new file its owner and mode
+        # before it takes the old one's place.
+        assert on_host("stat", "-c", "%U:%G %a", VICTIM, text=True).strip() == "sd:sd 640"
+        outcomes.append((delay, content == new, run.returncode))
+        delay = round(delay + 0.01, 2)
+    # Runs killed before the move left the old file and failed (the module gave no
+    # answer); the first kill comes that early: the runs this test is about.
+    assert all(rc != 0 for _delay, is_new, rc in outcomes if not is_new), outcomes
+    assert not outcomes[0][1], outcomes
