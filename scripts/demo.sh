@@ -48,8 +48,9 @@ for inst in yaml.safe_load(open(sys.argv[1])):
         "ansible_ssh_private_key_file": inst["identity_file"],
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
     })
-# The A1111 box is reached through a socat proxy open to this machine only.
-hosts["vramfree-default-bookworm"].update(proxy_kind="socat", proxy_allow=[sys.argv[3] + "/32"])
+# The scenario's proxies (socat for A1111, nginx with a password for ComfyUI) let in
+# this machine only.
+group_vars["vramfree_test_controller"] = sys.argv[3]
 print(yaml.safe_dump({"gpu_boxes": {"hosts": hosts, "vars": group_vars}}, sort_keys=True), end="")
 PY
 cat "$inventory"
@@ -65,18 +66,28 @@ step "the whole job: ansible-playbook -i $inventory vramfree.webui.site"
 ansible-playbook -i "$inventory" vramfree.webui.site -e vramfree_report_dir="$REPO_ROOT/build/demo/report"
 
 step "the web UIs from this machine, as the report says to reach them"
-python3 - "$REPO_ROOT/build/demo/report/report.json" <<'PY'
+python3 - "$REPO_ROOT/build/demo/report/report.json" "$inventory" <<'PY'
+import base64
 import json
 import sys
 import urllib.request
 
+import yaml
+
 report = json.load(open(sys.argv[1]))
+hosts = yaml.safe_load(open(sys.argv[2]))["gpu_boxes"]["hosts"]
 for host, entry in report["hosts"].items():
     access = entry.get("access") or {}
     if access.get("how") == "proxy":
-        with urllib.request.urlopen(access["url"], timeout=30) as answer:
-            print("%s: %s answers HTTP %d through the %s proxy" % (host, access["url"], answer.status,
-                                                                   "socat"))
+        request = urllib.request.Request(access["url"])
+        kind = hosts[host]["proxy_kind"]
+        if access.get("auth"):
+            user = hosts[host]["proxy_auth_users"][0]
+            token = base64.b64encode(("%s:%s" % (user["name"], user["password"])).encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+            kind += ", with user %s" % user["name"]
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            print("%s: %s answers HTTP %d through the proxy (%s)" % (host, access["url"], answer.status, kind))
     elif access.get("how") == "tunnel":
         print("%s: %s, then %s" % (host, access["command"], access["url"]))
     else:
