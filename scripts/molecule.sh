@@ -6,11 +6,6 @@ set -euo pipefail
 cd "$REPO_ROOT"
 # The scenarios live in molecule/ at the top of the collection, as the design card says.
 export MOLECULE_GLOB='molecule/*/molecule.yml'
-# Mitogen's strategy plugins ship inside its package: the mitogen scenario finds them
-# through this variable (left unset without mitogen, so that scenario fails to start).
-if mitogen_dir=$(python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))' 2>/dev/null); then
-  export VRAMFREE_MITOGEN_STRATEGY_PLUGINS="$mitogen_dir/plugins/strategy"
-fi
 # A half-written instance config left by an interrupted run makes every later molecule
 # command crash; start each scenario from a clean state.
 if [ "${1:-}" = test ]; then

@@ -1,6 +1,7 @@
-"""site under Mitogen's mitogen_linear strategy: the same outcomes as under Ansible's
-own strategy (desktop stopped, web UI running, fleet report), idempotent, and proof
-that the modules really ran inside Mitogen on the hosts, not under a silent fallback."""
+"""site under the collection's fleet strategy, which is Mitogen's mitogen_linear where
+mitogen is installed: the same outcomes as under Ansible's own strategy (desktop
+stopped, web UI running, fleet report), idempotent, and proof that the modules really
+ran inside Mitogen on the hosts, not under a silent fallback to linear."""
 
 import json
 import os
@@ -35,11 +36,9 @@ def test_the_scenario_has_exactly_the_expected_hosts():
     assert inventory_hosts() == set(HOSTS)
 
 
-def test_the_scenario_config_asks_for_mitogen_linear():
+def test_the_scenario_config_asks_for_the_fleet_strategy():
     cfg = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg").read_text(encoding="utf-8")
-    assert re.search(r"^strategy = mitogen_linear$", cfg, re.M), cfg
-    plugins = re.search(r"^strategy_plugins = (.*)$", cfg, re.M).group(1)
-    assert (pathlib.Path(plugins) / "mitogen_linear.py").is_file(), plugins
+    assert re.search(r"^strategy = vramfree.webui.fleet$", cfg, re.M), cfg
 
 
 def test_modules_ran_inside_mitogen_on_both_runs(host):
@@ -82,7 +81,7 @@ def test_the_web_ui_runs_on_loopback(host):
 
 
 def test_y_check_mode_on_the_converged_hosts_changes_nothing():
-    # Through the scenario's ansible.cfg, so under mitogen_linear as well.
+    # Through the scenario's ansible.cfg, so under the fleet strategy (Mitogen) as well.
     recap = converge_in_check_mode()
     assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
         HOSTS, (0, 0)
