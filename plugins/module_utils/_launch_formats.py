@@ -264,18 +264,15 @@ class ShFormat(LaunchFormat):
         """Decode a bash assignment value starting at ``start``; returns (value, end, style)."""
         i, n = start, len(line)
         chars, segments = [], []
+        # Whether the character just read was an unquoted, unescaped ":" or "=": bash
+        # expands a ~ right after one in an assignment (a "\\" before it is a literal
+        # backslash, and does not escape it).
+        after_separator = False
         while i < n:
             c = line[i]
             if c in ' \t;&|<>()':
                 break
-            if (
-                c == '~'
-                and i > start
-                and line[i - 1] in ':='
-                and segments
-                and segments[-1] == 'bare'
-                and line[i - 2 : i - 1] != '\\'
-            ):
+            if c == '~' and after_separator:
                 raise LaunchArgsError(
                     'the COMMANDLINE_ARGS value has an unquoted ~ after ":" or "=", which bash '
                     'expands to a home directory, so its arguments are only known when the '
@@ -336,6 +333,9 @@ class ShFormat(LaunchFormat):
                 chars.append(c)
                 segments.append('bare')
                 i += 1
+                after_separator = c in ':='
+                continue
+            after_separator = False
         return ''.join(chars), i, _style(segments)
 
     def stays_bare(self, value):
