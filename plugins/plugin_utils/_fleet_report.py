@@ -311,13 +311,25 @@ def markdown(report: dict) -> str:
             lines.append('| %s | %s |' % (_cell(host), ' | '.join(_cell(c) for c in _bench_cells(bench))))
     if report['failed']:
         lines += ['', '## Failed hosts', '']
-        for host in report['failed']:
-            failure = report['hosts'][host]['failure'] or {}
-            lines.append(
-                '- **%s**: %s%s'
-                % (host, failure.get('msg') or 'failed', ' (task: %s)' % failure['task'] if failure.get('task') else '')
-            )
+        lines += ['- **%s**: %s' % (host, why) for host, why in _failures(report)]
     return '\n'.join(lines) + '\n'
+
+
+def _failures(report: dict) -> list:
+    """[(host, why)] for the failed hosts of a report, in its order."""
+    out = []
+    for host in report['failed']:
+        failure = report['hosts'][host]['failure'] or {}
+        task = ' (task: %s)' % failure['task'] if failure.get('task') else ''
+        out.append((host, '%s%s' % (failure.get('msg') or 'failed', task)))
+    return out
+
+
+def failure_lines(report: dict) -> list:
+    """The end summary's lines on the failed hosts: one per host with why, or none."""
+    if not isinstance(report, dict) or 'hosts' not in report or 'failed' not in report:
+        raise ReportError('expected a report built by fleet_report')
+    return ['%s: %s' % (host, why) for host, why in _failures(report)]
 
 
 _STYLE = """

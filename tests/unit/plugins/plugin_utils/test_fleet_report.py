@@ -173,6 +173,14 @@ def test_a_host_that_left_the_play_without_a_failure_is_reported_unreachable():
     assert [report["hosts"][h]["status"] for h in ("ok", "lost", "failed")] == ["ok", "unreachable", "failed"]
     assert "- **lost**: unreachable: the host stopped answering" in fr.markdown(report)
     assert '<span class="failed">(unreachable)</span>' in fr.html(report)
+    assert fr.failure_lines(report) == [
+        "failed: boom (task: t)",
+        "lost: " + records["lost"]["failure"]["msg"],
+        "never: " + records["never"]["failure"]["msg"],
+    ]
+    assert fr.failure_lines(fr.build({"ok": records["ok"]})) == []
+    with pytest.raises(fr.ReportError):
+        fr.failure_lines({"hosts": {}})
     # Without reached (the filter's old call), nobody is taken for unreachable.
     assert fr.site_records(hostvars, ["lost"])["lost"]["failure"] is None
     with pytest.raises(fr.ReportError, match="for reached"):
