@@ -12,7 +12,8 @@ GTX 1060 whose desktop holds VRAM, the stand-in ComfyUI) get site twice: a first
 then the idempotent re-run. Each run's wall time (time.monotonic), the controller's CPU
 time (getrusage of the finished ansible-playbook and everything it waited for: forks,
 ssh clients, Mitogen's processes; not the ControlPersist masters, which outlive it) and
-the changed count of the recap are recorded. Prints a Markdown table and writes the
+the changed count of the recap are recorded; before each run it waits (up to 90 s) for
+the load average to fall under the CPU count. Prints a Markdown table and writes the
 figures as JSON. A benchmark: it prints figures and never judges them.
 
 Run through scripts/bench-fleet.sh, which installs what it needs first:
@@ -156,8 +157,19 @@ def recap(output: str) -> dict:
     return totals
 
 
+def settle(limit_s: float = 90.0) -> float:
+    """Wait (up to limit_s) until the 1-minute load average is under the CPU count, so that
+    a run does not pay for the setup's or the previous run's tail; returns the seconds waited."""
+    start = time.monotonic()
+    while os.getloadavg()[0] >= (os.cpu_count() or 1) and time.monotonic() - start < limit_s:
+        time.sleep(2)
+    return round(time.monotonic() - start, 1)
+
+
 def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> dict:
     env = run_env(config)
+    waited = settle()
+    load = os.getloadavg()[0]
     before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     # One report folder per fleet, so that the re-run finds it made, as a user's would be.
@@ -177,7 +189,14 @@ def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> 
     wall = time.monotonic() - start
     after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
-    return dict(recap(proc.stdout), rc=proc.returncode, wall_s=round(wall, 1), cpu_s=round(cpu, 1))
+    return dict(
+        recap(proc.stdout),
+        rc=proc.returncode,
+        wall_s=round(wall, 1),
+        cpu_s=round(cpu, 1),
+        settled_s=waited,
+        load_at_start=round(load, 2),
+    )
 
 
 def markdown(results: list, sizes: list, configs: list) -> str:
