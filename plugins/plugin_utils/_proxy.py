@@ -118,3 +118,42 @@ def exposure(allow, auth_users=None, allow_public=False, kind="socat", port=7861
     if problems:
         result["refusal"] = "proxy_kind %s refused, nothing was changed: %s." % (kind, "; ".join(problems))
     return result
+
+
+FIREWALLS = ("ufw", "firewalld")
+
+
+def _rule(firewall, port, source) -> dict:
+    return {"firewall": firewall, "port": int(port), "source": source}
+
+
+def firewall_rules(remembered, exposure_, port, firewalls, running) -> dict:
+    """The firewall rules the role opens now, and those it opened before that must go.
+
+    ``remembered``: the rules an earlier run opened (the role's fact file), a list of
+    ``{firewall, port, source}`` (``source`` is a CIDR, or ``any`` for everyone).
+    ``exposure_``: what exposure() said of this run; ``firewalls``: those to open the port
+    in now; ``running``: the firewalls running on the host now.
+
+    Returns ``wanted`` (to open), ``stale`` (opened before, not wanted now, in a firewall
+    that runs, so it can be closed) and ``remember`` (what the fact file says afterwards:
+    the wanted rules, and stale ones in a firewall that no longer runs, to close once it
+    runs again).
+    """
+    if remembered is None:
+        remembered = []
+    if not isinstance(remembered, list) or not all(
+        isinstance(r, dict) and {"firewall", "port", "source"} <= set(r) for r in remembered
+    ):
+        raise ExposureError(
+            "the remembered firewall rules are not a list of {firewall, port, source}: %r" % (remembered,)
+        )
+    for name, value in (("firewalls", firewalls), ("running", running)):
+        if not isinstance(value, list) or set(value) - set(FIREWALLS):
+            raise ExposureError("%s must be a list among %s, got %r" % (name, ", ".join(FIREWALLS), value))
+    sources = ["any"] if exposure_.get("public") else list(exposure_.get("sources") or [])
+    wanted = [_rule(fw, port, source) for fw in firewalls for source in sources]
+    old = [_rule(r["firewall"], r["port"], r["source"]) for r in remembered]
+    stale = [r for r in old if r not in wanted and r["firewall"] in running]
+    kept = [r for r in old if r not in wanted and r["firewall"] not in running]
+    return {"wanted": wanted, "stale": stale, "remember": wanted + [r for r in kept if r not in wanted]}

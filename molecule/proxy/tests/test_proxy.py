@@ -412,3 +412,71 @@ def test_tunnel_writes_ssh_entries_that_forward_to_the_ui(tmp_path):
     finally:
         ssh.terminate()
         ssh.wait(10)
+
+
+FIREWALLED = ["vramfree-proxy-ufw", "vramfree-proxy-firewalld"]
+OTHER_SOURCE = "192.0.2.10/32"  # TEST-NET-1
+
+
+def firewall_sources(name):
+    """The sources the host's firewall lets in to the proxy's port, permanent rules included."""
+    if HOSTS[name]["firewall"] == "ufw":
+        out = subprocess.run(["docker", "exec", name, "ufw", "status"], capture_output=True, text=True, check=True)
+        return sorted(line.split()[2] for line in out.stdout.splitlines() if line.startswith("%d/tcp" % PORT))
+    out = subprocess.run(
+        ["docker", "exec", name, "firewall-cmd", "--permanent", "--list-rich-rules"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return sorted(re.findall(r'source address="([^"]+)" port port="%d"' % PORT, out.stdout))
+
+
+def test_z_a_changed_source_or_no_proxy_closes_what_the_role_opened(sources):
+    allowed = sources[0]
+    assert {name: firewall_sources(name) for name in FIREWALLED} == {
+        "vramfree-proxy-ufw": [allowed],
+        "vramfree-proxy-firewalld": [allowed + "/32"],
+    }
+    limit = ",".join(FIREWALLED)
+    moved = playbook(str(SCENARIO / "proxy.yml"), "-l", limit, "-e", json.dumps({"proxy_allow": [OTHER_SOURCE]}))
+    assert moved.returncode == 0, moved.stdout[-3000:]
+    # The controller's rule is gone: only the new source gets in.
+    assert {name: firewall_sources(name) for name in FIREWALLED} == {
+        "vramfree-proxy-ufw": [OTHER_SOURCE.split("/", maxsplit=1)[0]],
+        "vramfree-proxy-firewalld": [OTHER_SOURCE],
+    }
+    gone = playbook(str(SCENARIO / "proxy.yml"), "-l", limit, "-e", json.dumps({"proxy_kind": "none"}))
+    assert gone.returncode == 0, gone.stdout[-3000:]
+    assert {name: firewall_sources(name) for name in FIREWALLED} == dict.fromkeys(FIREWALLED, [])
+    back = playbook(str(SCENARIO / "proxy.yml"), "-l", limit)
+    assert back.returncode == 0, back.stdout[-3000:]
+    assert {name: firewall_sources(name) for name in FIREWALLED} == {
+        "vramfree-proxy-ufw": [allowed],
+        "vramfree-proxy-firewalld": [allowed + "/32"],
+    }
+    # Rules opened by hand are the operator's: the role leaves them.
+    subprocess.run(
+        [
+            "docker",
+            "exec",
+            "vramfree-proxy-ufw",
+            "ufw",
+            "allow",
+            "from",
+            "198.51.100.9",
+            "to",
+            "any",
+            "port",
+            str(PORT),
+            "proto",
+            "tcp",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    again = playbook(str(SCENARIO / "proxy.yml"), "-l", "vramfree-proxy-ufw")
+    assert again.returncode == 0 and re.search(r"vramfree-proxy-ufw\s*: ok=\d+\s+changed=0", again.stdout), (
+        again.stdout[-2000:]
+    )
+    assert firewall_sources("vramfree-proxy-ufw") == sorted([allowed, "198.51.100.9"])

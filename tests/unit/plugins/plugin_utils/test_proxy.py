@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vramfree.webui.plugins.plugin_utils._proxy import ExposureError, exposure
+from ansible_collections.vramfree.webui.plugins.plugin_utils._proxy import ExposureError, exposure, firewall_rules
 
 USERS = [{"name": "me", "password": "hunter2-proxy"}]
 
@@ -89,3 +89,45 @@ def test_unreadable_requests_raise(allow, users, kind, tls, message):
     with pytest.raises(ExposureError, match=message) as caught:
         exposure(allow, users, False, kind, 7861, tls)
     assert "hunter2" not in str(caught.value)
+
+
+def _rules(*triples):
+    return [{"firewall": fw, "port": port, "source": source} for fw, port, source in triples]
+
+
+def test_firewall_rules_close_what_an_earlier_run_opened_and_no_longer_asked_for():
+    before = _rules(("ufw", 7861, "10.0.0.5/32"), ("ufw", 7861, "10.0.0.6/32"))
+    now = firewall_rules(before, {"public": False, "sources": ["10.0.0.6/32", "10.0.1.0/24"]}, 7861, ["ufw"], ["ufw"])
+    assert now["stale"] == _rules(("ufw", 7861, "10.0.0.5/32"))
+    assert now["wanted"] == _rules(("ufw", 7861, "10.0.0.6/32"), ("ufw", 7861, "10.0.1.0/24"))
+    assert now["remember"] == now["wanted"]
+    # The same run again: nothing to close, the same to remember (so the fact file is left).
+    again = firewall_rules(
+        now["remember"], {"public": False, "sources": ["10.0.0.6/32", "10.0.1.0/24"]}, "7861", ["ufw"], ["ufw"]
+    )
+    assert (again["stale"], again["remember"]) == ([], now["remember"])
+
+
+def test_firewall_rules_a_new_port_or_no_proxy_closes_everything_opened_before():
+    before = _rules(("firewalld", 7861, "10.0.0.5/32"), ("firewalld", 7861, "any"))
+    moved = firewall_rules(before, {"public": False, "sources": ["10.0.0.5/32"]}, 8443, ["firewalld"], ["firewalld"])
+    assert moved["stale"] == before and moved["remember"] == _rules(("firewalld", 8443, "10.0.0.5/32"))
+    gone = firewall_rules(before, {"public": False, "sources": []}, 7861, [], ["firewalld"])
+    assert (gone["wanted"], gone["stale"], gone["remember"]) == ([], before, [])
+    public = firewall_rules([], {"public": True, "sources": []}, 7861, ["firewalld"], ["firewalld"])
+    assert public["wanted"] == _rules(("firewalld", 7861, "any"))
+
+
+def test_firewall_rules_in_a_firewall_that_no_longer_runs_stay_remembered():
+    before = _rules(("ufw", 7861, "10.0.0.5/32"))
+    now = firewall_rules(before, {"public": False, "sources": []}, 7861, [], [])
+    assert (now["stale"], now["remember"]) == ([], before)
+
+
+@pytest.mark.parametrize(
+    "remembered, firewalls, running",
+    [("x", [], []), ([{"firewall": "ufw"}], [], []), ([], ["iptables"], []), ([], [], "ufw")],
+)
+def test_firewall_rules_bad_input_is_named(remembered, firewalls, running):
+    with pytest.raises(ExposureError):
+        firewall_rules(remembered, {"public": False, "sources": []}, 7861, firewalls, running)
