@@ -58,6 +58,10 @@ cat "$inventory"
 export ANSIBLE_COLLECTIONS_PATH
 ANSIBLE_COLLECTIONS_PATH=$(collections_path)
 export ANSIBLE_PIPELINING=true ANSIBLE_PYTHON_INTERPRETER=auto_silent
+# The demo's own SSH master connections, apart from the test scenarios', and none left
+# from an earlier demo whose hosts had these addresses.
+export ANSIBLE_SSH_CONTROL_PATH_DIR="$REPO_ROOT/build/demo/ssh"
+forget_ssh_masters "$ANSIBLE_SSH_CONTROL_PATH_DIR"
 
 step "who holds the VRAM now: ansible-playbook -i $inventory vramfree.webui.vram_report"
 ansible-playbook -i "$inventory" vramfree.webui.vram_report
@@ -78,6 +82,8 @@ report = json.load(open(sys.argv[1]))
 hosts = yaml.safe_load(open(sys.argv[2]))["gpu_boxes"]["hosts"]
 for host, entry in report["hosts"].items():
     access = entry.get("access") or {}
+    if hosts[host].get("proxy_kind") and access.get("how") != "proxy":
+        sys.exit("%s: the report gives no proxy to reach its web UI by (%s)" % (host, access))
     if access.get("how") == "proxy":
         request = urllib.request.Request(access["url"])
         kind = hosts[host]["proxy_kind"]

@@ -22,3 +22,15 @@ collections_path() {
   fi
   echo "$base"
 }
+
+# Close the SSH master connections (ControlPersist) whose sockets are in folder $1 and
+# remove it: Docker gives new test hosts the addresses of old ones, and a master left by
+# an earlier run would carry the next run's tasks to a host that is gone.
+forget_ssh_masters() {
+  local socket
+  [ -d "$1" ] || return 0
+  for socket in "$1"/*; do
+    [ -S "$socket" ] && { ssh -o ControlPath="$socket" -O exit vramfree-test 2>/dev/null || true; }
+  done
+  rm -rf -- "$1"
+}

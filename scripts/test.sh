@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule compat"
+ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule demo compat"
 # Every scenario under molecule/, by name. A scenario added, renamed or removed without
 # updating this list fails the run instead of being silently run or left out.
 EXPECTED_SCENARIOS="benchmark default headless mitogen proxy restore webui webui_flags"
@@ -88,6 +88,8 @@ for s in $STEPS; do
              run_step "test doubles" python -m pytest -q tests/doubles ;;
     sanity)  run_step "ansible-test sanity" bash scripts/sanity.sh ;;
     compat)  run_step "newest ansible-core" bash scripts/compat.sh ;;
+    # make demo twice, as a newcomer runs it, ending with each web UI through its proxy.
+    demo)    run_step "make demo, twice" bash scripts/demo-check.sh ;;
     lint)    run_step "lint (ansible-lint, changelog)" bash scripts/lint.sh ;;
     build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)

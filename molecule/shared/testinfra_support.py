@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
@@ -41,20 +42,25 @@ def box(request, pytestconfig):
     )
 
 
-def ansible_playbook(playbook, *args, inventories=(), on_line=None, timeout=600) -> subprocess.CompletedProcess:
+def ansible_playbook(
+    playbook, *args, inventories=(), on_line=None, timeout=600, own_inventory=False, cwd=None, env_changes=None
+) -> subprocess.CompletedProcess:
     """ansible-playbook as molecule runs it on this scenario (its config and inventory).
 
-    ``inventories`` are more inventory sources after molecule's (their host variables win);
-    ``on_line`` is called with each line of output as it comes, while the run goes on.
+    ``inventories`` are more inventory sources after molecule's (their host variables win),
+    or instead of it with ``own_inventory``; ``on_line`` is called with each line of output
+    as it comes, while the run goes on; ``cwd`` and ``env_changes`` set the process's
+    working folder and environment.
     """
     env = dict(os.environ)
     env.setdefault("ANSIBLE_CONFIG", os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.cfg"))
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]]
+    env.update(env_changes or {})
+    argv = ["ansible-playbook"] + ([] if own_inventory else ["-i", os.environ["MOLECULE_INVENTORY_FILE"]])
     for extra in inventories:
         argv += ["-i", str(extra)]
     argv += [str(playbook)] + list(args)
-    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+    with subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         # A run that hangs is killed, and its output so far is what the test shows.
         watchdog = threading.Timer(timeout, proc.kill)
         watchdog.start()
@@ -126,3 +132,19 @@ def container_address(container: str) -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
+
+
+def inventory_without(hosts, variables, path) -> pathlib.Path:
+    """An inventory file at ``path`` holding ``hosts`` with every variable molecule's
+    inventory gives them (its group variables included), less ``variables``: for a run
+    that needs one of them unset."""
+    listed = subprocess.run(
+        ["ansible-inventory", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--list"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    hostvars = json.loads(listed)["_meta"]["hostvars"]
+    chosen = {host: {k: v for k, v in hostvars[host].items() if k not in variables} for host in hosts}
+    pathlib.Path(path).write_text(json.dumps({"all": {"hosts": chosen}}), encoding="utf-8")
+    return pathlib.Path(path)

@@ -11,12 +11,23 @@ Markdown; nothing here talks to a host.
 
 from __future__ import annotations
 
+import os
+
 DESKTOP_UNITS = ('display-manager.service',)
 REPORT_VERSION = 1
+REPORT_FOLDER = 'vramfree-report'
 
 
 class ReportError(ValueError):
     pass
+
+
+def report_dir(given=None, cwd=None) -> str:
+    """The report folder, absolute: ``given`` (relative ones from the working folder), or
+    vramfree-report in it. The working folder is the process's own (os.getcwd()), never
+    the PWD environment variable, which whoever changed folder may have left stale."""
+    base = cwd if cwd is not None else os.getcwd()
+    return os.path.normpath(os.path.join(base, os.path.expanduser(given) if given else REPORT_FOLDER))
 
 
 def _holders(gpu: dict, desktop_units) -> list:

@@ -23,6 +23,12 @@ description:
     fails where Mitogen is missing).
   - The collection's C(ansible.cfg) sets it. Set C(ANSIBLE_STRATEGY=linear) for one run
     without Mitogen.
+  - Under Mitogen, the ssh options of the inventory and of C(ansible.cfg) (C(ansible_ssh_common_args),
+    C(ansible_ssh_extra_args), C(ssh_args)) come first on Mitogen's ssh command line, ahead of
+    the options Mitogen derives itself (host key checking, port, user, compression, keepalives).
+    ssh keeps the first value it is given for an option, and Mitogen alone puts its own first,
+    so an inventory's C(-o StrictHostKeyChecking=no), C(-o Port=2222) or C(-o ProxyJump=...)
+    would otherwise be ignored whenever Mitogen is installed.
 notes:
   - Mitogen only takes over the C(ssh), C(local), C(sudo), C(su) and similar connection and
     become plugins; see Mitogen's documentation for what it does not support.
@@ -31,6 +37,8 @@ seealso:
     description: The mitogen package, its strategies and their limits.
     link: https://mitogen.networkgenomics.com/ansible_detailed.html
 """
+
+import functools  # noqa: E402
 
 from ansible.plugins.loader import strategy_loader  # noqa: E402
 from ansible.utils.display import Display  # noqa: E402
@@ -58,7 +66,38 @@ MITOGEN = isinstance(_FOUND, type)
 if isinstance(_FOUND, str):
     Display().warning('vramfree.webui.fleet: Mitogen is installed but cannot be used, running linear: %s' % _FOUND)
 
+
+def _inventory_ssh_options_first(connection_class):
+    """Make Mitogen's ssh connection put the configured ssh arguments (ansible.cfg's
+    ssh_args, the inventory's ssh_common_args and ssh_extra_args) right after the ssh
+    executable. Mitogen appends them after its own options, and ssh takes the first value
+    of each option, so without this they lose to Mitogen's StrictHostKeyChecking, -p and
+    the rest. Applied once, in this (the controller's) process, before Mitogen forks the
+    process that opens the connections."""
+    original = connection_class.get_boot_command
+    if getattr(original, 'vramfree_inventory_first', False):
+        return
+
+    @functools.wraps(original)
+    def get_boot_command(self):
+        configured = list(self.options.ssh_args or ())
+        # Build Mitogen's own command without them, then put them first: no need to find
+        # where Mitogen would have put them.
+        self.options.ssh_args = None
+        try:
+            argv = original(self)
+        finally:
+            self.options.ssh_args = configured
+        return argv[:1] + configured + argv[1:]
+
+    get_boot_command.vramfree_inventory_first = True
+    connection_class.get_boot_command = get_boot_command
+
+
 if MITOGEN:
+    import mitogen.ssh  # pylint: disable=import-outside-toplevel,wrong-import-position
+
+    _inventory_ssh_options_first(mitogen.ssh.Connection)
 
     class StrategyModule(_FOUND, _LINEAR):  # type: ignore[valid-type,misc]
         """linear, through Mitogen."""

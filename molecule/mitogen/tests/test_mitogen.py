@@ -10,14 +10,27 @@ import re
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import converge_in_check_mode, inventory_hosts  # noqa: E402  pylint: disable=wrong-import-position
+from testinfra_support import (  # noqa: E402  pylint: disable=wrong-import-position
+    ansible_playbook,
+    converge_in_check_mode,
+    inventory_hosts,
+    inventory_without,
+    play_recap,
+)
 
 HOSTS = {
     "vramfree-mitogen-bookworm": dict(
-        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, ui="a1111", mode="none", port=7860
+        gpu="NVIDIA GeForce GTX 970", before_used=701, after_used=1, ui="a1111", mode="none", port=7860, sshd=22
     ),
     "vramfree-mitogen-trixie": dict(
-        gpu="NVIDIA GeForce GTX 1060 6GB", before_used=853, after_used=2, ui="comfyui", mode="normalvram", port=8188
+        gpu="NVIDIA GeForce GTX 1060 6GB",
+        before_used=853,
+        after_used=2,
+        ui="comfyui",
+        mode="normalvram",
+        port=8188,
+        # Only there, and only named by the host's ansible_ssh_common_args (molecule.yml).
+        sshd=2222,
     ),
 }
 
@@ -47,6 +60,58 @@ def test_modules_ran_inside_mitogen_on_both_runs(host):
     assert len(parents) == 2, parents
     for parent in parents:
         assert re.fullmatch(r"/usr/bin/python3\.\d+\(mitogen:\S+\) ?", parent), parent
+
+
+def test_the_inventorys_ssh_options_took_effect_under_mitogen(host):
+    # Under host_key_checking=true (the scenario's ansible.cfg) each host was reached only
+    # because its ansible_ssh_common_args turned the check off, and trixie only through
+    # the port they name: sshd listens nowhere else.
+    want = expect(host)
+    listening = host.check_output("ss -Hltn")
+    assert (":%d " % want["sshd"]) in listening
+    if want["sshd"] != 22:
+        assert ":22 " not in listening, listening
+    # The SSH connection Mitogen's interpreter was started through, on both runs: its
+    # server port is the one the inventory asked for.
+    connections = host.file("/var/tmp/vramfree-ssh-connections").content_string.splitlines()
+    assert len(connections) == 2, connections
+    assert [line.split()[3] for line in connections] == [str(want["sshd"])] * 2
+
+
+def changed_tasks(stdout):
+    """The names of the tasks that reported a change, in order."""
+    names, task = [], None
+    for line in stdout.splitlines():
+        started = re.match(r"^TASK \[(?:[^:\]]+ : )?(.*)\] \*", line)
+        if started:
+            task = started.group(1)
+        elif line.startswith("changed: ") and task not in names:
+            names.append(task)
+    return names
+
+
+def test_site_writes_its_report_in_its_working_folder_whatever_pwd_says(tmp_path):
+    # No vramfree_report_dir, a working folder and a PWD that disagree: as a script that
+    # changed folder, or a runner that started ansible-playbook elsewhere, leaves them.
+    run, stale = tmp_path / "run", tmp_path / "stale"
+    run.mkdir()
+    stale.mkdir()
+    host = "vramfree-mitogen-bookworm"
+    inventory = inventory_without([host], {"vramfree_report_dir"}, tmp_path / "inventory.yml")
+    proc = ansible_playbook(
+        "vramfree.webui.site",
+        inventories=[inventory],
+        own_inventory=True,
+        cwd=run,
+        env_changes={"PWD": str(stale)},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    # A converged host: the one change is the new report folder on the controller.
+    assert changed_tasks(proc.stdout) == ["Make the report folder"], proc.stdout[-4000:]
+    assert play_recap(proc.stdout)[host]["changed"] == 1, proc.stdout[-4000:]
+    written = json.loads((run / "vramfree-report" / "report.json").read_text(encoding="utf-8"))
+    assert list(written["hosts"]) == [host]
+    assert list(stale.iterdir()) == []
 
 
 def test_the_report_shows_each_desktop_stopped_and_its_vram_freed():

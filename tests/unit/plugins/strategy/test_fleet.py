@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import subprocess
 import sys
 
 import pytest
@@ -72,3 +73,108 @@ def test_a_mitogen_that_refuses_to_load_gives_linear_and_a_warning(fresh, monkey
     assert fleet.StrategyModule.__bases__ == (LINEAR,)
     err = capsys.readouterr().err
     assert 'Mitogen is installed but cannot be used, running linear' in err and 'too old' in err
+
+
+# The inventory's own ssh options, as the demo and a user with a jump host or another port
+# give them: each one differs from what Mitogen derives from ansible.cfg (host key checking
+# on, port 22).
+INVENTORY_SSH_ARGS = [
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'Port=2222',
+    '-o',
+    'ServerAliveInterval=5',
+]
+
+
+def _mitogen_ssh_command(ssh_args):
+    """The ssh command line Mitogen's own ssh connection builds for a host, as the
+    fleet strategy leaves it, for a host_key_checking=True config and ansible_port 22."""
+    import mitogen.master  # pylint: disable=import-outside-toplevel
+    import mitogen.parent  # pylint: disable=import-outside-toplevel
+    import mitogen.ssh  # pylint: disable=import-outside-toplevel
+
+    broker = mitogen.master.Broker()
+    try:
+        router = mitogen.master.Router(broker)
+        options = mitogen.ssh.Options(
+            hostname='192.0.2.7',
+            username='ansible',
+            port=22,
+            check_host_keys='enforce',
+            ssh_args=list(ssh_args),
+            python_path=['/usr/bin/python3'],
+            max_message_size=1 << 20,
+        )
+        connection = mitogen.ssh.Connection(options, router)
+        connection.context = mitogen.parent.Context(router, 7)
+        argv = connection.get_boot_command()
+    finally:
+        broker.shutdown()
+        broker.join()
+    return argv[: argv.index('192.0.2.7') + 1]
+
+
+def _ssh_reads(argv):
+    """What the real ssh client makes of a command line: `ssh -G` prints the options it
+    would use, without connecting."""
+    out = subprocess.run(argv[:1] + ['-G'] + argv[1:], check=True, capture_output=True, text=True).stdout
+    return dict(line.split(' ', 1) for line in out.splitlines() if ' ' in line)
+
+
+def test_under_mitogen_the_inventorys_ssh_options_win_over_mitogens_own(fresh):
+    if importlib.util.find_spec('mitogen') is None:
+        # The newest-core venv: nothing to fix, and the plugin must not reach for Mitogen.
+        fresh()
+        assert 'mitogen.ssh' not in sys.modules
+        return
+    fresh()
+    argv = _mitogen_ssh_command(INVENTORY_SSH_ARGS)
+    # Right after the ssh executable, in the inventory's order, and only once.
+    assert argv[1 : 1 + len(INVENTORY_SSH_ARGS)] == INVENTORY_SSH_ARGS
+    assert argv.count('Port=2222') == 1
+    # Mitogen's own options are all still there, after them.
+    assert ['-o', 'StrictHostKeyChecking yes'] == argv[argv.index('StrictHostKeyChecking yes') - 1 :][:2]
+    assert '-p' in argv and '-l' in argv
+    seen = _ssh_reads(argv)
+    assert (seen['stricthostkeychecking'], seen['userknownhostsfile'], seen['port'], seen['serveraliveinterval']) == (
+        'false',
+        '/dev/null',
+        '2222',
+        '5',
+    )
+    assert seen['user'] == 'ansible'
+
+
+def test_without_the_fleet_strategy_mitogen_puts_its_own_options_first(fresh):
+    # The problem the strategy fixes, shown on the same command: proof that the test above
+    # can fail. Skipped nowhere: without mitogen there is no such command, and the plugin
+    # is plain linear (asserted by the tests above).
+    if importlib.util.find_spec('mitogen') is None:
+        assert fresh().MITOGEN is False
+        return
+    import mitogen.ssh  # pylint: disable=import-outside-toplevel
+
+    fresh()
+    patched = mitogen.ssh.Connection.get_boot_command
+    original = patched.__wrapped__  # functools.wraps keeps Mitogen's own
+    try:
+        mitogen.ssh.Connection.get_boot_command = original
+        seen = _ssh_reads(_mitogen_ssh_command(INVENTORY_SSH_ARGS))
+    finally:
+        mitogen.ssh.Connection.get_boot_command = patched
+    assert (seen['stricthostkeychecking'], seen['port']) == ('true', '22')
+
+
+def test_the_fix_is_applied_once_however_often_the_plugin_is_loaded(fresh):
+    if importlib.util.find_spec('mitogen') is None:
+        assert fresh().MITOGEN is False
+        return
+    fresh()
+    fresh()
+    argv = _mitogen_ssh_command(INVENTORY_SSH_ARGS)
+    assert argv.count('Port=2222') == 1
+    assert argv[1 : 1 + len(INVENTORY_SSH_ARGS)] == INVENTORY_SSH_ARGS
