@@ -32,10 +32,16 @@ ran_scenarios=()
 
 run_step() {
   local name=$1; shift
-  local start=$SECONDS
+  local start=$SECONDS log
+  # Each step's output is kept too, so that a failure ends with its own last lines: a CI
+  # log that shows only its end still says why.
+  log=$REPO_ROOT/build/logs/$(tr -cs 'A-Za-z0-9\n' '-' <<<"$name").log
+  mkdir -p "${log%/*}"
   step "$name"
-  if ! "$@"; then
+  if ! "$@" 2>&1 | tee "$log"; then
     summary
+    printf '\nLast lines of step %s (all of them in %s):\n' "$name" "$log"
+    tail -n 80 "$log" | sed 's/^/  | /'
     die "step '$name' failed (command: $*)"
   fi
   timings+=("$(printf '%-28s %4d s' "$name" $((SECONDS - start)))")
