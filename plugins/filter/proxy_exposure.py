@@ -10,10 +10,12 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy
 
 
-def proxy_exposure(allow, auth_users=None, allow_public=False, kind='socat', port=7861, tls='none'):
+def proxy_exposure(
+    allow, auth_users=None, allow_public=False, kind='socat', port=7861, tls='none', upstream=None, ui_binds=None
+):
     """Who the proxy would let in, and the refusal message when that is everyone unasked."""
     try:
-        return _proxy.exposure(allow, auth_users, allow_public, kind, port, tls)
+        return _proxy.exposure(allow, auth_users, allow_public, kind, port, tls, upstream=upstream, ui_binds=ui_binds)
     except _proxy.ExposureError as exc:
         raise AnsibleFilterError('proxy_exposure: %s' % exc) from exc
 

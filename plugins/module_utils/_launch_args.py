@@ -45,7 +45,9 @@ __all__ = [
     'command_line',
     'detect_format',
     'edit_text',
+    'flag_secrets',
     'mask_args',
+    'mask_log',
     'mask_text',
     'normalize_flag',
     'parse_args',
@@ -198,3 +200,36 @@ def mask_text(text, fmt, ui='a1111'):
         editor.mask_secrets()
         masked[assignment.index] = file_format.render(assignment, editor.result()) + assignment.eol
     return ''.join(masked)
+
+
+def flag_secrets(flags):
+    """The values a task's ``flags`` give secret flags (``api-auth: user:pw``), as text."""
+    found = set()
+    for name, value in (flags or {}).items():
+        try:
+            flag = normalize_flag(name)
+        except LaunchArgsError:
+            continue
+        if _secrets.is_secret(flag) and not isinstance(value, bool) and value is not None:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            found.update(str(v) for v in values if str(v))
+    return found
+
+
+def mask_log(lines, secrets=()):
+    """Log lines fit to show or keep: the rest of a line after a secret flag hidden (A1111
+    and Forge print every argument as they start), then every known secret value, and its
+    halves (a password alone), hidden wherever else it appears."""
+    hide = set()
+    for value in secrets:
+        hide.add(value)
+        hide.update(part for part in value.split(':', 1)[1:] if len(part) >= 4)
+    # Longest first, so a value is never half-masked by a shorter one inside it.
+    ordered = sorted((v for v in hide if v), key=len, reverse=True)
+    masked = []
+    for line in lines:
+        line = _secrets.mask_line(line)
+        for value in ordered:
+            line = line.replace(value, catalog.MASK)
+        masked.append(line)
+    return masked

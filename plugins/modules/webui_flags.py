@@ -41,10 +41,20 @@ options:
   path:
     description:
       - The launch script or environment file.
-      - A symbolic link is followed, the file it points to is edited and the link stays.
+      - A symbolic link is followed, the file it points to is edited and the link stays, unless
+        O(follow=false).
     type: path
     required: true
     aliases: [dest]
+  follow:
+    description:
+      - Whether a symbolic link at O(path) is followed.
+      - V(false) refuses a link, naming it and where it points, and leaves it as it is. Use it for a
+        file in a folder someone else can write, such as the web UI's own user, whose link to
+        C(/etc/passwd) would otherwise have that file edited (and, with O(owner), given away). The
+        C(vramfree.webui.webui) role sets it, and edits the launch script as the web UI's user.
+    type: bool
+    default: true
   format:
     description:
       - How the file sets variables.
@@ -138,6 +148,14 @@ EXAMPLES = r"""
     path: /home/sd/stable-diffusion-webui/webui-user.sh
     memory_mode: none
 
+- name: The same, as the web UI's user, refusing a link the user (or an extension) put there
+  vramfree.webui.webui_flags:
+    path: /home/sd/stable-diffusion-webui/webui-user.sh
+    memory_mode: none
+    follow: false
+  become: true
+  become_user: sd
+
 - name: Serve the API on the LAN, on a fixed port
   vramfree.webui.webui_flags:
     path: /home/sd/stable-diffusion-webui/webui-user.sh
@@ -216,25 +234,12 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args, _secrets
+from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
 
 
 def _display(text):
     """Text for the result: bytes that were not UTF-8 shown as U+FFFD, never as lone surrogates."""
     return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
-
-
-def _task_secrets(flags):
-    secrets = set()
-    for name, value in flags.items():
-        try:
-            flag = _launch_args.normalize_flag(name)
-        except _launch_args.LaunchArgsError:
-            continue
-        if _secrets.is_secret(flag) and not isinstance(value, bool) and value is not None:
-            values = value if isinstance(value, (list, tuple)) else [value]
-            secrets.update(str(v) for v in values if str(v))
-    return secrets
 
 
 def _validate(module, args_text, ui, files):
@@ -289,6 +294,7 @@ def main():
             memory_mode=dict(type='str', default='keep', choices=['keep'] + catalog.all_memory_mode_names()),
             ui=dict(type='str', default='a1111', choices=list(catalog.UIS)),
             create=dict(type='bool', default=True),
+            follow=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
             validate_with=dict(type='list', elements='path'),
         ),
@@ -298,11 +304,16 @@ def main():
     path = module.params['path']
     flags = module.params['flags'] or {}
     ui = module.params['ui']
-    module.no_log_values.update(_task_secrets(flags))
+    module.no_log_values.update(_launch_args.flag_secrets(flags))
 
+    if not module.params['follow'] and os.path.islink(path):
+        module.fail_json(
+            msg='%s is a symbolic link (to %s) and follow is false: the link was left as it was. '
+            'Replace it with the launch script itself' % (path, os.readlink(path))
+        )
     if os.path.isdir(path):
         module.fail_json(msg='%s is a directory, not a launch script' % path)
-    target = os.path.realpath(path)
+    target = os.path.realpath(path) if module.params['follow'] else os.path.abspath(path)
     fmt = module.params['format']
     if fmt == 'auto':
         # The name the user gave says what the file is; a link's target may be any name.

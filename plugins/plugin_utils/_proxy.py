@@ -15,6 +15,7 @@ import ipaddress
 
 KINDS = ("none", "socat", "nginx")
 TLS = ("none", "selfsigned", "files")
+MAX_PASSWORD_BYTES = 256
 
 
 class ExposureError(ValueError):
@@ -28,14 +29,24 @@ def _sources(allow):
         raise ExposureError("proxy_allow must be a list of CIDRs, got %r" % (allow,))
     sources = []
     for item in allow:
+        text = str(item).strip()
         try:
-            network = ipaddress.ip_network(str(item).strip(), strict=False)
+            loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
             raise ExposureError(
                 "proxy_allow: %r is not an address or a network in CIDR form (e.g. 192.168.1.0/24, 10.0.0.5)" % (item,)
             ) from None
-        if str(network) not in sources:
-            sources.append(str(network))
+        address = text.split("/", 1)[0]
+        if ipaddress.ip_address(address) != loose.network_address:
+            # An address with a network's prefix is most often a typo whose network is far
+            # wider than meant (192.168.1.10/2 is a quarter of IPv4): never guess.
+            raise ExposureError(
+                "proxy_allow: %r has host bits set, so it is no network: write %s/%d for that one address, "
+                "or the network it belongs to, e.g. %s (what the prefix /%d really covers)"
+                % (item, address, loose.max_prefixlen, loose, loose.prefixlen)
+            )
+        if str(loose) not in sources:
+            sources.append(str(loose))
     return sources
 
 
@@ -50,16 +61,60 @@ def _auth_names(auth_users):
             # Never echo the entry: it may hold a password.
             raise ExposureError("proxy_auth_users: every entry needs a non-empty name and password")
         name = str(user["name"])
-        if ":" in name or any(c.isspace() for c in name):
+        if ":" in name or any(c.isspace() or not c.isprintable() for c in name):
             raise ExposureError("proxy_auth_users: the name %r may hold neither ':' nor blanks" % name)
+        password = str(user["password"])
+        # The hash is made by openssl passwd -stdin, which reads one line and at most
+        # 256 bytes of it: anything else would be hashed as another password.
+        if any(c in password for c in "\r\n\0") or len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+            raise ExposureError(
+                "proxy_auth_users: the password of %r cannot be hashed as it is: it must be one line "
+                "of at most %d bytes without NUL characters" % (name, MAX_PASSWORD_BYTES)
+            )
         if name in names:
             raise ExposureError("proxy_auth_users: %r is listed twice" % name)
         names.append(name)
     return names
 
 
-def exposure(allow, auth_users=None, allow_public=False, kind="socat", port=7861, tls="none"):
+def _upstream_port(upstream):
+    """The port of a host:port upstream ([v6]:port too), or None where it has none."""
+    if upstream is None:
+        return None
+    text = str(upstream).strip()
+    _host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ExposureError("proxy_upstream must be host:port (e.g. 127.0.0.1:7860), got %r" % (upstream,))
+    return int(port)
+
+
+def _exposed_binds(binds):
+    """Of the addresses the web UI listens on, those that are not loopback: reachable from
+    other machines without the proxy. Each entry is an address:port, or a whole LISTEN
+    line of ``ss -Hltn``, whose fourth field is the local address."""
+    exposed = []
+    for entry in binds or []:
+        fields = str(entry).split()
+        if len(fields) > 1 and (fields[0] != "LISTEN" or len(fields) < 4):
+            raise ExposureError("ui_binds: expected address:port or a LISTEN line of ss -Hltn, got %r" % (entry,))
+        bind = fields[3] if len(fields) > 1 else str(entry).strip()
+        host = bind.rpartition(":")[0].strip("[]").split("%", 1)[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            exposed.append(bind)
+    return exposed
+
+
+def exposure(
+    allow, auth_users=None, allow_public=False, kind="socat", port=7861, tls="none", upstream=None, ui_binds=None
+):
     """What the proxy would expose, and why the role refuses it, if it does.
+
+    ``upstream`` is proxy_upstream (host:port); ``ui_binds`` the addresses the web UI's
+    port is bound to on the host now (None: not probed).
 
     Returns a dict:
       sources: the proxy_allow networks, normalised (10.0.0.5 -> 10.0.0.5/32), no duplicates
@@ -100,6 +155,29 @@ def exposure(allow, auth_users=None, allow_public=False, kind="socat", port=7861
             )
         elif len(sources) == 1:
             result["socat_range"] = sources[0]
+    if kind == "nginx" and any(ipaddress.ip_network(s).version == 6 for s in sources):
+        problems.append(
+            "the nginx site listens on IPv4 only: an IPv6 network in proxy_allow would open the "
+            "firewall for clients that can never connect; give IPv4 networks, or reach the UI "
+            "through an SSH tunnel (playbook vramfree.webui.tunnel)"
+        )
+    upstream_port = _upstream_port(upstream)
+    try:
+        same_port = upstream_port == int(port)
+    except (TypeError, ValueError):
+        raise ExposureError("proxy_port must be a TCP port number, got %r" % (port,)) from None
+    if same_port:
+        problems.append(
+            "proxy_port %s is the web UI's own port (proxy_upstream %s): the proxy could not listen "
+            "there; give it another port, e.g. proxy_port: 7861" % (port, upstream)
+        )
+    exposed = _exposed_binds(ui_binds)
+    if exposed:
+        problems.append(
+            "the web UI itself listens on %s, so everyone who reaches the host reaches it without "
+            "the proxy, which would protect nothing: bind it to loopback (webui_listen: 127.0.0.1, "
+            "and no listen in webui_flags), then run again" % ", ".join(exposed)
+        )
     if public and not names and not allow_public:
         problems.append(
             "this would open the web UI on port %s to everyone (%s) without a password. "

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 ALIAS_SUFFIX = "-webui"
 # Characters ssh_config reads as patterns, comments or separators in a Host line.
-_HOST_SPECIAL = set("*?!,#\"'\\") | {" ", "\t"}
+# Blanks and control characters are refused apart (_unfit_host_character): a line break
+# in an inventory name would start a new ssh_config line of the inventory's choosing.
+_HOST_SPECIAL = set("*?!,#\"'\\")
 
 
 class TunnelError(ValueError):
@@ -34,6 +36,14 @@ def _word(value, what):
     if not text or any(c in text for c in "\r\n\"\0"):
         raise TunnelError("%s %r cannot be written into an ssh config" % (what, text))
     return '"%s"' % text if any(c.isspace() for c in text) else text
+
+
+def _unfit_host_character(name):
+    """The first character of ``name`` that cannot stand in an ssh Host alias, or None."""
+    for char in name:
+        if char in _HOST_SPECIAL or char.isspace() or not char.isprintable():
+            return char
+    return None
 
 
 def _loopback_target(listen):
@@ -67,8 +77,18 @@ def tunnel_plan(hosts, first_port=7860):
     planned, lines, next_port = [], [], first
     for host in hosts:
         name = str(host.get("name") or "")
-        if not name or any(c in _HOST_SPECIAL for c in name):
-            raise TunnelError("the inventory name %r cannot be an ssh Host alias" % name)
+        if not name:
+            raise TunnelError("a host without an inventory name cannot be an ssh Host alias")
+        bad = _unfit_host_character(name)
+        if bad is not None:
+            raise TunnelError(
+                "the inventory name %r cannot be an ssh Host alias: it holds %s; rename the host "
+                "(ssh_config would read the rest as patterns or as lines of its own)"
+                % (
+                    name,
+                    "a blank or control character %r" % bad if bad.isspace() or not bad.isprintable() else repr(bad),
+                )
+            )
         if host.get("local_port") is not None:
             local = _port(host["local_port"], "tunnel_local_port of %s" % name)
         else:

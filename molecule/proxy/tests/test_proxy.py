@@ -341,6 +341,47 @@ def test_an_exposure_to_everyone_is_refused_before_any_change():
     assert check.returncode == 0 and check.stdout == unit_before, check
 
 
+def _socat_unit_and_state(name):
+    return subprocess.run(
+        ["docker", "exec", name, "sh", "-c", "cat %s; systemctl is-active vramfree-proxy-socat" % SOCAT_UNIT],
+        capture_output=True,
+        check=False,
+    ).stdout
+
+
+def test_a_proxy_that_would_protect_nothing_is_refused_before_any_change():
+    name = "vramfree-proxy-socat"
+    before = _socat_unit_and_state(name)
+    # A web UI that listens on every address itself (webui_listen 0.0.0.0, or --listen):
+    # the proxy in front of it would be for show.
+    subprocess.run(
+        ["docker", "exec", "-d", name, "python3", "-m", "http.server", "7870", "--bind", "0.0.0.0"], check=True
+    )
+    try:
+        for _attempt in range(100):
+            listening = subprocess.run(
+                ["docker", "exec", name, "ss", "-Hltn", "sport = :7870"], capture_output=True, text=True, check=True
+            ).stdout
+            if "0.0.0.0:7870" in listening:
+                break
+            subprocess.run(["docker", "exec", name, "sleep", "0.1"], check=True)
+        else:
+            raise AssertionError("the open listener never came up on 0.0.0.0:7870")
+        open_ui = playbook(str(SCENARIO / "proxy.yml"), "-l", name, "-e", "proxy_upstream=127.0.0.1:7870")
+        same_port = playbook(str(SCENARIO / "proxy.yml"), "-l", name, "-e", "proxy_upstream=127.0.0.1:7861")
+    finally:
+        subprocess.run(["docker", "exec", name, "pkill", "-f", "http.server 7870"], check=False)
+    for run, why in (
+        (open_ui, "the web UI itself listens on 0.0.0.0:7870"),
+        (same_port, "proxy_port 7861 is the web UI's own port"),
+    ):
+        assert run.returncode != 0
+        output = run.stdout + run.stderr
+        assert "proxy_kind socat refused, nothing was changed" in output and why in output, output[-2000:]
+        assert re.search(r"%s\s*: ok=\d+\s+changed=0 .*failed=1" % name, run.stdout), run.stdout[-1500:]
+    assert _socat_unit_and_state(name) == before
+
+
 def test_tunnel_writes_ssh_entries_that_forward_to_the_ui(tmp_path):
     config = tmp_path / "ssh_config"
     before, after = b"# my own settings\nHost jump\n    User me\n", b"Host *\n    ServerAliveInterval 30\n"

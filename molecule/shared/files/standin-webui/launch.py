@@ -27,10 +27,15 @@ import time
 
 # A1111's launch_utils appends the variable's words to its own argv.
 sys.argv += shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))
+# start() prints every argument, --gradio-auth and --api-auth values included, before
+# webui.py parses them strictly (A1111 1.10.1 and Forge, modules/launch_utils.py): the
+# journal holds them even when a flag is refused.
+print(f"Launching {'API server' if '--nowebui' in sys.argv else 'Web UI'} with arguments: {shlex.join(sys.argv[1:])}")
 
 from modules.cmd_args import parser  # noqa: E402  pylint: disable=wrong-import-position
 
 cmd_opts = parser.parse_args()
+
 
 # Gradio is not installed on the test hosts; the tests mount a copy of it here.
 sys.path.insert(0, os.environ.get("VRAMFREE_STANDIN_GRADIO", "/opt/vramfree-gradio"))

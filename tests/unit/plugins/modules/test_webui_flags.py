@@ -159,6 +159,32 @@ def test_symlink_is_followed_and_kept(run_module, script, tmp_path):
     assert '--lowvram' not in script.read_text()
 
 
+def test_with_follow_false_a_link_is_refused_and_nothing_moves(run_module, tmp_path):
+    # The web UI's user replaced webui-user.sh with a link to a file only root may write
+    # (here, a stand-in for /etc/passwd): nothing is written through it, and no owner or
+    # mode is set on it.
+    victim = tmp_path / 'etc' / 'passwd'
+    victim.parent.mkdir()
+    victim.write_bytes(b'root:x:0:0:root:/root:/bin/bash\n')
+    victim.chmod(0o644)
+    link = tmp_path / 'ui' / 'webui-user.sh'
+    link.parent.mkdir()
+    link.symlink_to(victim)
+    before = (victim.read_bytes(), victim.stat().st_mode, victim.stat().st_uid)
+    failed = run_module(
+        webui_flags.main, dict(path=str(link), memory_mode='none', follow=False, mode='0600'), fails=True
+    ).result
+    assert failed['msg'].startswith('%s is a symbolic link (to %s) and follow is false' % (link, victim))
+    assert (victim.read_bytes(), victim.stat().st_mode, victim.stat().st_uid) == before
+    assert link.is_symlink() and [p.name for p in link.parent.iterdir()] == ['webui-user.sh']
+    assert [p.name for p in victim.parent.iterdir()] == ['passwd']
+
+
+def test_with_follow_false_a_plain_file_is_edited_as_usual(run_module, script):
+    result = run_module(webui_flags.main, dict(path=str(script), memory_mode='none', follow=False)).result
+    assert result['changed'] is True and '--lowvram' not in script.read_text()
+
+
 def test_write_goes_through_a_temporary_file_in_the_same_directory(run_module, script, monkeypatch):
     moves = []
     real_move = webui_flags.AnsibleModule.atomic_move

@@ -16,16 +16,15 @@ USERS = [{"name": "me", "password": "hunter2-proxy"}]
     "kind, allow, users, public_ok, sources, public, socat_range",
     [
         ("socat", ["192.168.1.0/24"], [], False, ["192.168.1.0/24"], False, "192.168.1.0/24"),
-        # A bare address is one host; host bits of a network are dropped, duplicates too.
+        # A bare address is one host; duplicates are dropped.
         ("socat", ["10.0.0.5", "10.0.0.5/32"], None, False, ["10.0.0.5/32"], False, "10.0.0.5/32"),
-        ("nginx", ["192.168.1.7/24", "fd00::/8"], [], False, ["192.168.1.0/24", "fd00::/8"], False, None),
+        ("nginx", ["192.168.1.0/24", "10.1.0.0/16"], [], False, ["192.168.1.0/24", "10.1.0.0/16"], False, None),
         # Everyone, but with a password: fine for nginx.
         ("nginx", [], USERS, False, [], True, None),
         ("nginx", ["0.0.0.0/0"], USERS, False, ["0.0.0.0/0"], True, None),
         # Everyone, asked for.
         ("socat", [], [], True, [], True, None),
         ("socat", ["0.0.0.0/0"], [], True, ["0.0.0.0/0"], True, "0.0.0.0/0"),
-        ("nginx", ["::/0"], [], True, ["::/0"], True, None),
     ],
 )
 def test_accepted(kind, allow, users, public_ok, sources, public, socat_range):
@@ -131,3 +130,87 @@ def test_firewall_rules_in_a_firewall_that_no_longer_runs_stay_remembered():
 def test_firewall_rules_bad_input_is_named(remembered, firewalls, running):
     with pytest.raises(ExposureError):
         firewall_rules(remembered, {"public": False, "sources": []}, 7861, firewalls, running)
+
+
+@pytest.mark.parametrize(
+    "entry, meant",
+    [
+        # A quarter of IPv4 with no password, from a typo of /32 or /24.
+        ("192.168.1.10/2", r"192\.168\.1\.10/32 for that one address.*192\.0\.0\.0/2"),
+        ("192.168.1.7/24", r"192\.168\.1\.7/32 for that one address.*192\.168\.1\.0/24"),
+        ("fd00::1/8", r"fd00::1/128 for that one address.*fd00::/8"),
+    ],
+)
+def test_a_network_with_host_bits_is_refused_naming_what_was_meant(entry, meant):
+    with pytest.raises(ExposureError, match="has host bits set") as caught:
+        exposure([entry], [], False, "socat")
+    assert __import__("re").search(meant, str(caught.value)), str(caught.value)
+
+
+def test_networks_written_another_way_are_still_networks():
+    assert exposure(["fd00:0::/8", " 10.0.0.0/8 "], USERS, False, "none")["sources"] == ["fd00::/8", "10.0.0.0/8"]
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["two\nlines", "cr\rhere", "nul\0here", "x" * 257, "é" * 129],
+)
+def test_a_password_the_hash_cannot_carry_is_refused_without_showing_it(password):
+    with pytest.raises(ExposureError, match="one line of at most 256 bytes") as caught:
+        exposure([], [{"name": "me", "password": password}], False, "nginx")
+    assert password not in str(caught.value) and "'me'" in str(caught.value)
+
+
+def test_the_longest_password_the_hash_carries_is_accepted():
+    assert exposure([], [{"name": "me", "password": "x" * 256}], False, "nginx")["refusal"] == ""
+
+
+def test_nginx_refuses_ipv6_sources_it_would_never_hear():
+    refusal = exposure(["10.0.0.0/8", "fd00::/8"], [], False, "nginx")["refusal"]
+    assert "listens on IPv4 only" in refusal
+    assert "IPv4 only" in exposure(["::/0"], [], True, "nginx")["refusal"]
+
+
+@pytest.mark.parametrize("upstream", ["127.0.0.1:7861", "[::1]:7861", "localhost:7861"])
+def test_a_proxy_port_equal_to_the_web_uis_is_refused(upstream):
+    refusal = exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", upstream=upstream)["refusal"]
+    assert "proxy_port 7861 is the web UI's own port" in refusal
+
+
+def test_another_proxy_port_is_fine():
+    assert exposure(["10.0.0.0/8"], [], False, "socat", "7861", "none", upstream="127.0.0.1:7860")["refusal"] == ""
+
+
+@pytest.mark.parametrize(
+    "binds, exposed",
+    [
+        (["0.0.0.0:7860"], "0.0.0.0:7860"),
+        (["*:7860"], "*:7860"),
+        (["127.0.0.1:7860", "[::]:7860"], "[::]:7860"),
+        (["192.168.1.50:7860"], "192.168.1.50:7860"),
+        # What the role hands over: ss -Hltn's LISTEN lines as Debian 12's iproute2 prints them.
+        (["LISTEN 0      5            0.0.0.0:7870      0.0.0.0:*"], "0.0.0.0:7870"),
+        (["LISTEN 0      2048               *:7860            *:*"], "*:7860"),
+    ],
+)
+def test_a_web_ui_listening_beyond_loopback_is_refused(binds, exposed):
+    refusal = exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", "127.0.0.1:7860", binds)["refusal"]
+    assert "the web UI itself listens on %s" % exposed in refusal and "protect nothing" in refusal
+
+
+def test_a_web_ui_on_loopback_only_is_fine():
+    binds = ["127.0.0.1:7860", "[::1]:7860", "127.0.0.2:7860", "127.0.0.1%lo:7860"]
+    binds += ["LISTEN 0      2048       127.0.0.1:7860      0.0.0.0:*", "LISTEN 0 2048 [::1]:7860 [::]:*"]
+    assert exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", "127.0.0.1:7860", binds)["refusal"] == ""
+
+
+@pytest.mark.parametrize("upstream", ["7860", "127.0.0.1", "127.0.0.1:http"])
+def test_an_upstream_without_a_port_is_named(upstream):
+    with pytest.raises(ExposureError, match="proxy_upstream must be host:port"):
+        exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", upstream=upstream)
+
+
+@pytest.mark.parametrize("entry", ["ESTAB 0 0 10.0.0.1:7860 10.0.0.2:5555", "/etc/nginx/sites-enabled/x y", "LISTEN 0"])
+def test_a_line_that_is_not_an_address_or_a_listen_line_is_an_error(entry):
+    with pytest.raises(ExposureError, match="ui_binds: expected address:port or a LISTEN line"):
+        exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", "127.0.0.1:7860", [entry])

@@ -60,6 +60,17 @@ def test_a_ui_bound_to_one_address_is_reached_there_and_blanks_are_quoted():
         ([dict(name="a", local_port=7000), dict(name="b", local_port=7000)], "given to both a and b"),
         ([dict(name="web*")], "cannot be an ssh Host alias"),
         ([dict(name="a b")], "cannot be an ssh Host alias"),
+        # A name that YAML carries with a line break would write a ProxyCommand line of
+        # its own, and a plain `ssh sd` would run it.
+        (
+            [dict(name="sd\nProxyCommand=touch /tmp/owned")],
+            r"'sd\\nProxyCommand=touch /tmp/owned'.*control character '\\n'",
+        ),
+        ([dict(name="sd\rx")], "control character"),
+        ([dict(name="sd\x1bx")], "control character"),
+        ([dict(name="sd\u2028x")], "control character"),
+        ([dict(name="sd\tx")], "control character"),
+        ([dict(name="")], "without an inventory name"),
         ([dict(name="a", address="10.0.0.1\nProxyCommand evil")], "cannot be written into an ssh config"),
         ([dict(name="a", local_port=70000)], "1-65535"),
         ([dict(name="a", port="ssh")], "must be a TCP port number"),
