@@ -18,7 +18,7 @@ cd "$REPO_ROOT"
 ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule demo compat"
 # Every scenario under molecule/, by name. A scenario added, renamed or removed without
 # updating this list fails the run instead of being silently run or left out.
-EXPECTED_SCENARIOS="benchmark default headless mitogen proxy restore webui webui_flags"
+EXPECTED_SCENARIOS="benchmark default headless hostile mitogen proxy restore webui webui_flags"
 
 if [ -n "${CI:-}" ]; then
   for var in VRAMFREE_STEPS VRAMFREE_SCENARIOS; do

@@ -148,3 +148,27 @@ def inventory_without(hosts, variables, path) -> pathlib.Path:
     chosen = {host: {k: v for k, v in hostvars[host].items() if k not in variables} for host in hosts}
     pathlib.Path(path).write_text(json.dumps({"all": {"hosts": chosen}}), encoding="utf-8")
     return pathlib.Path(path)
+
+
+def webui_unit_props(host, *props) -> dict:
+    """Properties of webui.service on a host, from systemctl show."""
+    out = host.check_output("systemctl show webui.service --property=%s", ",".join(props))
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+def http_get(host, port, path, auth=None, timeout=60) -> str:
+    """GET a path of the web UI from inside the host (it listens on the host's loopback),
+    until it answers or ``timeout`` seconds have passed; ``auth`` is user:password."""
+    code = (
+        "import base64,sys,urllib.request as u;r=u.Request(sys.argv[1]);"
+        "a=sys.argv[2] if len(sys.argv)>2 else '';"
+        "a and r.add_header('Authorization','Basic '+base64.b64encode(a.encode()).decode());"
+        "print(u.urlopen(r,timeout=10).read().decode())"
+    )
+    args = ["http://127.0.0.1:%d%s" % (port, path)] + ([auth] if auth else [])
+    deadline = time.monotonic() + timeout
+    while True:
+        result = host.run("python3 -c " + " ".join(["%s"] * (len(args) + 1)), code, *args)
+        if result.rc == 0 or time.monotonic() > deadline:
+            assert result.rc == 0, result.stderr
+            return result.stdout

@@ -9,7 +9,6 @@ by host name, and a host missing from the scenario fails the first test."""
 import json
 import os
 import pathlib
-import re
 import shlex
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import time
 import testinfra
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import ansible_playbook, converge_in_check_mode, inventory_hosts, reboot  # noqa: E402  pylint: disable=wrong-import-position
+from testinfra_support import converge_in_check_mode, http_get, inventory_hosts, reboot, webui_unit_props  # noqa: E402  pylint: disable=wrong-import-position
 
 UI_GPU_UUID = "GPU-8a2c4e61-0b7d-4f93-a5c8-2e61d0f4b7a9"
 HOSTS = {
@@ -48,25 +47,11 @@ def launch_file(host):
 
 
 def unit_props(host, *props):
-    out = host.check_output("systemctl show webui.service --property=%s", ",".join(props))
-    return dict(line.split("=", 1) for line in out.splitlines())
+    return webui_unit_props(host, *props)
 
 
 def get(host, path, auth=None, timeout=60):
-    """GET a path of the web UI from inside the host (it listens on the host's loopback)."""
-    code = (
-        "import base64,sys,urllib.request as u;r=u.Request(sys.argv[1]);"
-        "a=sys.argv[2] if len(sys.argv)>2 else '';"
-        "a and r.add_header('Authorization','Basic '+base64.b64encode(a.encode()).decode());"
-        "print(u.urlopen(r,timeout=10).read().decode())"
-    )
-    args = ["http://127.0.0.1:%d%s" % (expect(host)["port"], path)] + ([auth] if auth else [])
-    deadline = time.monotonic() + timeout
-    while True:
-        result = host.run("python3 -c " + " ".join(["%s"] * (len(args) + 1)), code, *args)
-        if result.rc == 0 or time.monotonic() > deadline:
-            assert result.rc == 0, result.stderr
-            return result.stdout
+    return http_get(host, expect(host)["port"], path, auth, timeout)
 
 
 def process_args(host):
@@ -204,134 +189,6 @@ def test_y_check_mode_on_the_converged_hosts_changes_nothing():
     assert {host: (counts["changed"], counts["failed"]) for host, counts in recap.items()} == dict.fromkeys(
         HOSTS, (0, 0)
     )
-
-
-def on_host(name):
-    return testinfra.get_host("ansible://" + name, sudo=True, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
-
-
-def site_on(name, report_dir):
-    """site on one host, its report in report_dir."""
-    playbook = pathlib.Path(__file__).resolve().parents[3] / "playbooks" / "site.yml"
-    return ansible_playbook(playbook, "--limit", name, "-e", "vramfree_report_dir=%s" % report_dir)
-
-
-def site_with_a_link_in_place(name, path, target, report_dir):
-    """site on one host while the web UI's user has replaced path with a link to target."""
-    box = on_host(name)
-    box.check_output("sudo -u sd mv %s %s.kept && sudo -u sd ln -s %s %s", path, path, target, path)
-    try:
-        return box, site_on(name, report_dir)
-    finally:
-        box.check_output("sudo -u sd rm %s && sudo -u sd mv %s.kept %s", path, path, path)
-
-
-# The web UI's user, and any extension it runs, may write anything in its folders: these
-# runs put there what such code could, and check that root did not act through it.
-def test_z_root_never_edits_through_a_link_the_ui_user_made(tmp_path):
-    launch = "/home/sd/stable-diffusion-webui/webui-user.sh"
-    passwd = on_host("vramfree-webui-a1111").file("/etc/passwd").content
-    box, run = site_with_a_link_in_place("vramfree-webui-a1111", launch, "/etc/passwd", tmp_path)
-    assert run.returncode == 2, run.stdout[-3000:]
-    assert "%s is a symbolic link (to /etc/passwd) and follow is false" % launch in run.stdout
-    assert box.file("/etc/passwd").content == passwd
-    assert (box.file("/etc/passwd").user, box.file("/etc/passwd").mode) == ("root", 0o644)
-
-
-def test_z_root_never_chowns_through_a_linked_install_folder(tmp_path):
-    folder = "/home/sd/ComfyUI"
-    box, run = site_with_a_link_in_place("vramfree-webui-comfyui", folder, "/usr/local/lib", tmp_path)
-    assert run.returncode == 2, run.stdout[-3000:]
-    assert "webui_dir %s is a symbolic link (to /usr/local/lib)" % folder in run.stdout
-    assert box.file("/usr/local/lib").user == "root"
-
-
-def test_z_passwords_the_ui_prints_stay_out_of_messages_and_reports(tmp_path):
-    box = on_host("vramfree-webui-a1111")
-    secret = API_AUTH.split(":", 1)[1]
-    webui_sh = "/home/sd/stable-diffusion-webui/webui.sh"
-    # The stand-in prints every argument as A1111 does; the role's launcher masks the
-    # password on its way to the journal, which the adm and systemd-journal groups read.
-    journal = box.check_output("journalctl -u webui.service --no-pager -o cat")
-    assert re.search(r"Launching Web UI with arguments: .*--api-auth \*{8}$", journal, re.M), journal[-2000:]
-    assert secret not in journal
-    # The user's launcher (an extension could do the same) now adds a flag the UI refuses:
-    # it prints every argument, then exits, and systemd restarts it.
-    box.check_output("systemctl stop webui.service")
-    box.check_output("sudo -u sd cp -p %s %s.kept", webui_sh, webui_sh)
-    box.check_output("sudo -u sd sed -i 's/-u launch.py /-u launch.py --no-such-flag /' %s", webui_sh)
-    try:
-        run = site_on("vramfree-webui-a1111", tmp_path)
-    finally:
-        box.check_output("sudo -u sd mv %s.kept %s", webui_sh, webui_sh)
-        box.check_output("systemctl reset-failed webui.service; systemctl restart webui.service")
-    assert run.returncode == 2, run.stdout[-3000:]
-    assert "does not answer on 127.0.0.1:7860" in run.stdout
-    assert re.search(r"Launching Web UI with arguments: --no-such-flag .*--api-auth \*{8}", run.stdout), run.stdout[
-        -3000:
-    ]
-    assert secret not in run.stdout
-    reports = sorted(path.name for path in tmp_path.iterdir())
-    assert reports == ["report.html", "report.json", "report.md"]
-    for path in tmp_path.iterdir():
-        text = path.read_text(encoding="utf-8")
-        assert "--no-such-flag" in text and secret not in text, path.name
-    get(box, "/", timeout=120)
-
-
-def root_processes_mapping(box, path):
-    """Root's processes that have path mapped, as 'pid comm' lines."""
-    script = (
-        'for m in /proc/[0-9]*/maps; do d=${m%%/maps}; '
-        '[ "$(stat -c %%u "$d" 2>/dev/null)" = 0 ] && grep -qF %s "$m" 2>/dev/null '
-        '&& echo "${d#/proc/} $(cat "$d/comm")"; done; true'
-    )
-    return box.check_output("sh -c %s", script % shlex.quote(path)).splitlines()
-
-
-def test_z_no_root_process_loads_a_library_the_ui_user_preloads(tmp_path):
-    name = "vramfree-webui-comfyui"
-    box = on_host(name)
-    evil = "/home/sd/evil.so"
-    # A real library (zlib: loading it does nothing), preloaded from every file the web
-    # UI's user can write that a shell, systemd or PAM might read.
-    box.check_output('sudo -u sd sh -c \'cp "$(readlink -f /lib/*-linux-gnu/libz.so.1)" %s\'', evil)
-    planted = [
-        "/home/sd/ComfyUI/webui-user.sh",
-        "/home/sd/ComfyUI/webui-args.env",
-        "/home/sd/.profile",
-        "/home/sd/.bashrc",
-        "/home/sd/.pam_environment",
-    ]
-    for path in planted:
-        box.check_output("sudo -u sd sh -c 'echo export LD_PRELOAD=%s >> %s'", evil, path)
-    box.check_output("sudo -u sd sh -c 'echo LD_PRELOAD=%s >> /home/sd/ComfyUI/webui-args.env'", evil)
-    # The library works: a login shell of the user loads it.
-    assert evil in box.check_output("sudo -u sd bash -lc 'cat /proc/self/maps'")
-    box.check_output(": > /run/vramfree-fake-nvidia-modprobe.log")
-    try:
-        run = site_on(name, tmp_path)
-        # The user kills its own UI: systemd starts it again, through whatever runs first.
-        before = unit_props(box, "MainPID")["MainPID"]
-        box.check_output("sudo -u sd pkill -KILL -u sd -f main.py")
-        deadline = time.monotonic() + 120
-        while unit_props(box, "MainPID")["MainPID"] in (before, "0"):
-            assert time.monotonic() < deadline, "webui.service did not come back"
-            time.sleep(1)
-        get(box, "/system_stats", timeout=120)
-        started_again = box.file("/run/vramfree-fake-nvidia-modprobe.log").content_string
-        assert "/home/" not in started_again, started_again
-        # And what a reboot starts as root.
-        box.check_output("systemctl restart vramfree-nvidia-uvm.service")
-        assert root_processes_mapping(box, evil) == []
-        records = box.file("/run/vramfree-fake-nvidia-modprobe.log").content_string
-    finally:
-        for path in planted:
-            box.check_output("sudo -u sd sed -i '\\#^export LD_PRELOAD=#d; \\#^LD_PRELOAD=#d' %s", path)
-    assert run.returncode == 0, run.stdout[-3000:]
-    # The root unit ran nvidia-modprobe (the restart above), with nothing of the user's loaded.
-    assert records.startswith("run uid=0 args=-u -c=0\n"), records[:500]
-    assert "/home/" not in records, records
 
 
 # Last, and not per host (pytest groups per-host tests by host, which would put a reboot
