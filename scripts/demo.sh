@@ -58,6 +58,9 @@ cat "$inventory"
 export ANSIBLE_COLLECTIONS_PATH
 ANSIBLE_COLLECTIONS_PATH=$(collections_path)
 export ANSIBLE_PIPELINING=true ANSIBLE_PYTHON_INTERPRETER=auto_silent
+# ansible-core and this collection alone, as on a newcomer's laptop: the collections the
+# Python package ships are not looked at, and the demo's hosts (no firewall) need none.
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 # The demo's own SSH master connections, apart from the test scenarios', and none left
 # from an earlier demo whose hosts had these addresses.
 export ANSIBLE_SSH_CONTROL_PATH_DIR="$REPO_ROOT/build/demo/ssh"
