@@ -313,6 +313,36 @@ def test_a_password_change_is_hashed_and_never_printed(sources):
             assert secret not in run.stdout + run.stderr
 
 
+def test_a_site_nginx_refuses_is_taken_back_and_refused_again():
+    name = "vramfree-proxy-nginx"
+
+    def site_state():
+        return subprocess.run(
+            ["docker", "exec", name, "sh", "-c", "cat %s && ls -a /etc/nginx/conf.d && nginx -t -q" % NGINX_SITE],
+            capture_output=True,
+            check=False,
+        )
+
+    before = site_state()
+    assert before.returncode == 0, before
+    # nginx wants 50m; 50MB is what people write. A second run must not pass on the config
+    # nginx still holds in memory.
+    for attempt in (1, 2):
+        run = playbook(str(SCENARIO / "proxy.yml"), "-l", name, "-e", "proxy_max_body_size=50MB")
+        output = run.stdout + run.stderr
+        assert run.returncode != 0, (attempt, run.stdout[-2000:])
+        assert "nginx refuses the configuration with the new %s" % NGINX_SITE in output, output[-2000:]
+        assert '"client_max_body_size" directive invalid value' in output, output[-2000:]
+        assert "the site nginx accepted before is back" in output
+        after = site_state()
+        # Byte for byte the site nginx accepted, no backup left beside it, and a config
+        # that a restart would load.
+        assert after.returncode == 0 and after.stdout == before.stdout, (attempt, after)
+    # nginx kept serving the UI all along.
+    again = playbook(str(SCENARIO / "proxy.yml"), "-l", name)
+    assert again.returncode == 0 and re.search(r"%s\s*: ok=\d+\s+changed=0 " % name, again.stdout), again.stdout[-2000:]
+
+
 def test_an_exposure_to_everyone_is_refused_before_any_change():
     name = "vramfree-proxy-socat"
     unit_before = subprocess.run(["docker", "exec", name, "cat", SOCAT_UNIT], capture_output=True, check=True).stdout
