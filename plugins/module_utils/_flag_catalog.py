@@ -28,10 +28,27 @@ MANY = '+'
 ANY = '*'
 APPEND = 'append'
 
-# A1111 (modules/cmd_args.py, v1.10): the flags that take values. Every other A1111 flag
-# is a switch.
-_A1111_VALUES = {
-    '--tests': ONE,
+# The upstream version each catalog below was read from. A flag the UI adds or drops
+# after it is a change here, and docs/webui_flags.md shows this table.
+# - a1111: AUTOMATIC1111/stable-diffusion-webui, tag v1.10.1: modules/cmd_args.py and
+#   extensions-builtin/{LDSR,Lora,ScuNET,SwinIR}/preload.py.
+# - forge: lllyasviel/stable-diffusion-webui-forge, branch main (it has no release tags
+#   since its 2024 rework), modules/cmd_args.py at 001f230, backend/args.py and
+#   backend/memory_management.py, extensions-builtin/*/preload.py.
+# - sdnext: vladmandic/sdnext, branch master (dated releases, no flag freeze):
+#   modules/cmd_args.py at 0af9ed6, installer.py (add_args) and modules/shared_defaults.py.
+# - comfyui: comfyanonymous/ComfyUI, branch master, comfy/cli_args.py.
+VERSIONS = {
+    'a1111': 'v1.10.1',
+    'forge': 'main (001f230)',
+    'sdnext': 'master (0af9ed6)',
+    'comfyui': 'master',
+}
+
+# A1111 v1.10.1, modules/cmd_args.py: the flags that take values. Every other A1111 flag
+# is a switch. (--tests, with a directory, went in 2023; only the switch --test-server
+# is left.)
+_A1111_CMD_ARGS_VALUES = {
     '--data-dir': ONE,
     '--models-dir': ONE,
     '--config': ONE,
@@ -81,141 +98,282 @@ _A1111_VALUES = {
     '--subpath': ONE,
     '--loglevel': ONE,
     '--timeout-keep-alive': ONE,
-    # Added by the built-in extensions' preload.py files.
-    '--lora-dir': ONE,
-    '--lyco-dir-backcompat': ONE,
-    '--ldsr-models-path': ONE,
-    '--scunet-models-path': ONE,
-    '--swinir-models-path': ONE,
+    '--filenames-max-length': ONE,
 }
 
 _A1111_SWITCHES = frozenset(
     [
+        '--update-all-extensions',
+        '--skip-python-version-check',
+        '--skip-torch-cuda-test',
+        '--reinstall-xformers',
+        '--reinstall-torch',
+        '--update-check',
+        '--test-server',
+        '--log-startup',
+        '--skip-prepare-environment',
+        '--skip-install',
+        '--dump-sysinfo',
+        '--do-not-download-clip',
+        '--no-half',
+        '--no-half-vae',
+        '--no-progressbar-hiding',
+        '--allow-code',
         '--lowvram',
         '--medvram',
         '--medvram-sdxl',
         '--lowram',
-        '--xformers',
-        '--listen',
-        '--api',
-        '--nowebui',
-        '--share',
-        '--no-half',
-        '--no-half-vae',
+        '--always-batch-cond-uncond',
+        '--unload-gfpgan',
         '--upcast-sampling',
-        '--opt-sdp-attention',
-        '--opt-sdp-no-mem-attention',
+        '--share',
+        '--enable-insecure-extension-access',
+        '--xformers',
+        '--force-enable-xformers',
+        '--xformers-flash-attention',
+        '--deepdanbooru',
         '--opt-split-attention',
         '--opt-sub-quad-attention',
-        '--enable-insecure-extension-access',
-        '--skip-torch-cuda-test',
-        '--autolaunch',
-        '--api-log',
-        '--skip-install',
-        '--skip-prepare-environment',
+        '--opt-split-attention-invokeai',
+        '--opt-split-attention-v1',
+        '--opt-sdp-attention',
+        '--opt-sdp-no-mem-attention',
+        '--disable-opt-split-attention',
         '--disable-nan-check',
-        '--no-download-sd-model',
-        '--no-hashing',
-        '--always-batch-cond-uncond',
-        '--update-all-extensions',
-        '--reinstall-xformers',
-        '--reinstall-torch',
-        '--skip-python-version-check',
-        '--skip-version-check',
-        '--no-gradio-queue',
-        '--freeze-settings',
+        '--use-ipex',
+        '--disable-model-loading-ram-optimization',
+        '--listen',
+        '--show-negative-prompt',
         '--hide-ui-dir-config',
+        '--freeze-settings',
+        '--gradio-debug',
+        '--opt-channelslast',
+        '--autolaunch',
+        '--use-textbox-seed',
+        '--disable-console-progressbars',
+        '--enable-console-prompts',
+        '--disable-safe-unpickle',
+        '--api',
+        '--api-log',
+        '--nowebui',
+        '--ui-debug-mode',
+        '--administrator',
+        '--disable-tls-verify',
+        '--gradio-queue',
+        '--no-gradio-queue',
+        '--skip-version-check',
+        '--no-hashing',
+        '--no-download-sd-model',
         '--add-stop-route',
+        '--api-server-stop',
+        '--disable-all-extensions',
+        '--disable-extra-extensions',
+        '--skip-load-model-at-start',
         '--unix-filenames-sanitization',
+        '--no-prompt-history',
     ]
 )
 
-# Forge keeps A1111's front end (modules/cmd_args.py) and adds its backend's own flags
-# (backend/args.py); its memory management replaces A1111's, so --lowvram, --medvram and
-# --medvram-sdxl are still accepted but do nothing.
-_FORGE_VALUES = dict(_A1111_VALUES)
+# Flags the built-in extensions add: A1111 and Forge run every
+# extensions-builtin/<name>/preload.py against the parser before it parses the command
+# line (modules/shared_cmd_options.py, modules/script_loading.py), so these are as valid
+# as those of modules/cmd_args.py. Per UI, the file each comes from.
+_A1111_BUILTIN_VALUES = {
+    '--ldsr-models-path': ONE,  # LDSR/preload.py
+    '--lora-dir': ONE,  # Lora/preload.py
+    '--lyco-dir-backcompat': ONE,  # Lora/preload.py
+    '--scunet-models-path': ONE,  # ScuNET/preload.py
+    '--swinir-models-path': ONE,  # SwinIR/preload.py
+}
+# Forge dropped LDSR (2024) and moved Lora to sd_forge_lora; its ControlNet is built in.
+_FORGE_BUILTIN_VALUES = {
+    '--lora-dir': ONE,  # sd_forge_lora/preload.py
+    '--lyco-dir-backcompat': ONE,  # sd_forge_lora/preload.py
+    '--scunet-models-path': ONE,  # ScuNET/preload.py
+    '--swinir-models-path': ONE,  # SwinIR/preload.py
+    '--controlnet-loglevel': ONE,  # sd_forge_controlnet/preload.py
+}
+_FORGE_BUILTIN_SWITCHES = frozenset(['--controlnet-tracemalloc'])  # sd_forge_controlnet/preload.py
+
+BUILTIN_EXTENSION_FLAGS = {
+    'a1111': frozenset(_A1111_BUILTIN_VALUES),
+    'forge': frozenset(_FORGE_BUILTIN_VALUES) | _FORGE_BUILTIN_SWITCHES,
+    'sdnext': frozenset(),
+    'comfyui': frozenset(),
+}
+
+_A1111_VALUES = dict(_A1111_CMD_ARGS_VALUES)
+_A1111_VALUES.update(_A1111_BUILTIN_VALUES)
+
+# Forge keeps A1111's front end (modules/cmd_args.py, with a few flags of its own) and
+# adds its backend's flags (backend/args.py, the parser modules/cmd_args.py builds on);
+# its memory management replaces A1111's, so --lowvram, --medvram and --medvram-sdxl are
+# still accepted but do nothing.
+_FORGE_VALUES = dict(_A1111_CMD_ARGS_VALUES)
+_FORGE_VALUES.update(_FORGE_BUILTIN_VALUES)
 _FORGE_VALUES.update(
     {
+        '--text-encoder-dir': ONE,
+        '--freeze-settings-in-sections': ONE,
+        '--freeze-specific-settings': ONE,
+        '--forge-ref-a1111-home': ONE,
+        '--controlnet-dir': ONE,
+        '--controlnet-preprocessor-models-dir': ONE,
         '--gpu-device-id': ONE,
         '--directml': OPTIONAL,
-        '--forge-ref-a1111-home': ONE,
-        '--forge-ref-comfy-home': ONE,
     }
 )
+# backend/args.py's exclusive VRAM group. --always-normal-vram is parsed but never read
+# (backend/memory_management.py looks at the others only), so it is no mode of its own:
+# see ignored_memory_flags below.
 _FORGE_MEMORY = (
     '--always-gpu',
     '--always-high-vram',
-    '--always-normal-vram',
     '--always-low-vram',
     '--always-no-vram',
     '--always-cpu',
 )
 _FORGE_SWITCHES = (
     _A1111_SWITCHES
+    | _FORGE_BUILTIN_SWITCHES
     | frozenset(_FORGE_MEMORY)
     | frozenset(
         [
-            '--always-offload-from-vram',
-            '--pin-shared-memory',
-            '--cuda-stream',
-            '--cuda-malloc',
-            '--disable-xformers',
+            '--always-normal-vram',
+            '--all-in-fp32',
+            '--all-in-fp16',
+            '--unet-in-bf16',
+            '--unet-in-fp16',
+            '--unet-in-fp8-e4m3fn',
+            '--unet-in-fp8-e5m2',
+            '--vae-in-fp16',
+            '--vae-in-fp32',
+            '--vae-in-bf16',
+            '--vae-in-cpu',
+            '--clip-in-fp8-e4m3fn',
+            '--clip-in-fp8-e5m2',
+            '--clip-in-fp16',
+            '--clip-in-fp32',
             '--attention-split',
             '--attention-quad',
             '--attention-pytorch',
+            '--force-upcast-attention',
+            '--disable-attention-upcast',
+            '--disable-xformers',
+            '--disable-ipex-hijack',
+            '--always-offload-from-vram',
+            '--pytorch-deterministic',
+            '--cuda-malloc',
+            '--cuda-stream',
+            '--pin-shared-memory',
         ]
     )
 )
 
-# SD.Next (modules/cmd_args.py).
+# SD.Next: modules/cmd_args.py (configuration and compatibility flags) and installer.py's
+# add_args (install, compute, paths, HTTP, diagnostics, logging), one parser. It has no
+# ngrok flags and no --no-download.
 _SDNEXT_VALUES = {
     '--config': ONE,
     '--ui-config': ONE,
-    '--ckpt': ONE,
+    '--backend': ONE,
+    '--hypernetwork-dir': ONE,
+    '--use-cpu': MANY,
     '--vae': ONE,
+    '--ui-settings-file': ONE,
+    '--ui-config-file': ONE,
+    '--api-auth': ONE,
+    # Not a switch: no action, so it takes a value ("--api-only true").
+    '--api-only': ONE,
+    '--device-id': ONE,
+    '--ckpt': ONE,
     '--data-dir': ONE,
     '--models-dir': ONE,
-    '--ngrok': ONE,
-    '--ngrok-options': ONE,
-    '--use-cpu': MANY,
-    '--port': ONE,
-    '--auth': ONE,
-    '--auth-file': ONE,
-    '--device-id': ONE,
-    '--cors-origins': ONE,
-    '--cors-regex': ONE,
+    '--extensions-dir': ONE,
+    '--theme': ONE,
+    '--locale': ONE,
+    '--server-name': ONE,
     '--tls-keyfile': ONE,
     '--tls-certfile': ONE,
-    '--server-name': ONE,
+    '--cors-origins': ONE,
+    '--cors-regex': ONE,
     '--subpath': ONE,
-    '--backend': ONE,
-    '--api-auth': ONE,
+    '--auth': ONE,
+    '--auth-file': ONE,
+    '--allowed-paths': MANY,
+    '--port': ONE,
+    '--monitor': ONE,
+    '--status': ONE,
+    '--log': ONE,
 }
 _SDNEXT_SWITCHES = frozenset(
     [
-        '--lowvram',
-        '--medvram',
-        '--listen',
-        '--insecure',
-        '--share',
         '--freeze',
-        '--autolaunch',
-        '--docs',
-        '--api-only',
-        '--api-log',
-        '--debug',
-        '--use-directml',
-        '--use-openvino',
-        '--use-ipex',
-        '--use-cuda',
-        '--use-rocm',
-        '--no-hashing',
-        '--no-download',
-        '--profile',
+        '--medvram',
+        '--lowvram',
+        '--allow-code',
+        '--enable_insecure_extension_access',
+        '--hide-ui-dir-config',
+        '--disable-console-progressbars',
+        '--disable-safe-unpickle',
+        '--lowram',
+        '--disable-extension-access',
+        '--api',
         '--disable-queue',
+        '--no-hashing',
+        '--no-metadata',
+        '--quick',
+        '--reset',
+        '--upgrade',
+        '--update',
+        '--requirements',
+        '--reinstall',
+        '--uv',
+        '--optional',
+        '--skip-requirements',
+        '--skip-extensions',
+        '--skip-git',
+        '--skip-torch',
+        '--skip-all',
+        '--skip-env',
+        '--use-cuda',
+        '--use-ipex',
+        '--use-rocm',
+        '--use-zluda',
+        '--use-openvino',
+        '--use-directml',
+        '--use-xformers',
+        '--use-nightly',
         '--tls-selfsign',
+        '--autolaunch',
+        '--share',
+        '--insecure',
+        '--listen',
+        '--experimental',
+        '--ignore',
+        '--new',
+        '--safe',
+        '--test',
+        '--version',
+        '--debug',
+        '--trace',
+        '--profile',
+        '--docs',
+        '--api-log',
     ]
 )
+# SD.Next switches whose default is on (installer.py, modules/cmd_args.py): leaving the
+# flag out does not turn them off. The value is the environment variable that does, or
+# None where nothing does.
+_SDNEXT_DEFAULT_ON = {
+    '--api': None,
+    '--api-log': 'SD_NOAPILOG',
+    '--debug': 'SD_NODEBUG',
+    '--docs': 'SD_NODOCS',
+}
+# SD.Next memory switches whose default comes from the environment (modules/cmd_args.py):
+# any non-empty value turns them on whatever the command line says.
+_SDNEXT_ENVIRONMENT_DEFAULTS = {'--medvram': 'SD_MEDVRAM', '--lowvram': 'SD_LOWVRAM'}
 
 # ComfyUI (comfy/cli_args.py).
 _COMFYUI_VALUES = {
@@ -290,6 +448,8 @@ CATALOG = {
             ('lowvram', '--lowvram'),
         ),
         'ignored_memory_flags': (),
+        'default_on': {},
+        'environment_defaults': {},
         'definitions': 'modules/cmd_args.py',
     },
     'forge': {
@@ -300,24 +460,30 @@ CATALOG = {
             ('always-gpu', '--always-gpu'),
             ('always-high-vram', '--always-high-vram'),
             ('none', None),
-            ('always-normal-vram', '--always-normal-vram'),
             ('always-low-vram', '--always-low-vram'),
             ('always-no-vram', '--always-no-vram'),
             ('always-cpu', '--always-cpu'),
         ),
-        # A1111's memory flags: Forge parses them and ignores them, its own memory
-        # management decides. Choosing a Forge memory mode also removes them, so the
-        # file says what actually happens.
-        'ignored_memory_flags': ('--lowvram', '--medvram', '--medvram-sdxl'),
+        # Flags Forge parses and never acts on: A1111's memory flags (its own memory
+        # management decides) and --always-normal-vram (backend/memory_management.py
+        # never reads it, so it runs exactly as with no flag). Choosing a Forge memory
+        # mode also removes them, so the file says what actually happens.
+        'ignored_memory_flags': ('--lowvram', '--medvram', '--medvram-sdxl', '--always-normal-vram'),
+        'default_on': {},
+        'environment_defaults': {},
         'definitions': 'modules/cmd_args.py and backend/args.py',
     },
     'sdnext': {
         'name': 'SD.Next',
         'values': _SDNEXT_VALUES,
         'switches': _SDNEXT_SWITCHES,
+        # With neither flag SD.Next picks one itself from the GPU's size
+        # (plugins/plugin_utils/_memory_mode.py, own_mode).
         'memory_modes': (('none', None), ('medvram', '--medvram'), ('lowvram', '--lowvram')),
         'ignored_memory_flags': (),
-        'definitions': 'modules/cmd_args.py',
+        'default_on': _SDNEXT_DEFAULT_ON,
+        'environment_defaults': _SDNEXT_ENVIRONMENT_DEFAULTS,
+        'definitions': 'modules/cmd_args.py and installer.py',
     },
     'comfyui': {
         'name': 'ComfyUI',
@@ -333,6 +499,8 @@ CATALOG = {
             ('cpu', '--cpu'),
         ),
         'ignored_memory_flags': (),
+        'default_on': {},
+        'environment_defaults': {},
         'definitions': 'comfy/cli_args.py',
     },
 }
@@ -375,13 +543,23 @@ def memory_group(ui):
 
 
 def all_memory_mode_names():
-    """Every memory mode name of every UI, for the module's choices."""
+    """Every memory mode name of every UI, for the module's choices, then the names of
+    flags a UI ignores: asking for one of those gets a warning saying so, not a refusal."""
     names = []
     for ui in UIS:
         for name in memory_modes(ui):
             if name not in names:
                 names.append(name)
+    for ui in UIS:
+        for flag in CATALOG[ui]['ignored_memory_flags']:
+            if flag[2:] not in names:
+                names.append(flag[2:])
     return names
+
+
+def ignored_memory_mode(ui, mode):
+    """Whether ``mode`` names a memory flag ``ui`` parses and never acts on."""
+    return '--' + mode in CATALOG[ui]['ignored_memory_flags']
 
 
 def arity(ui, flag):

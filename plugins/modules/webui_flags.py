@@ -24,9 +24,9 @@ description:
     line, for example two active assignments, unbalanced quotes, or a value built from other
     variables (C($FOO), C(${FOO}), C($(cmd)), backticks, C(%FOO%)), whose arguments are only known
     when the script runs.
-  - Values of secret flags (C(--gradio-auth), C(--api-auth), SD.Next's C(--auth), C(--ngrok),
-    C(--ngrok-options), ComfyUI's C(--database-url)) never appear in the result, the diff or the
-    logs, whether they come from the file or from the task.
+  - Values of secret flags (C(--gradio-auth), C(--api-auth), SD.Next's C(--auth), A1111's and
+    Forge's C(--ngrok) and C(--ngrok-options), ComfyUI's C(--database-url)) never appear in the
+    result, the diff or the logs, whether they come from the file or from the task.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.files
@@ -74,6 +74,8 @@ options:
         catalog does not know is written with a warning naming the closest known flag.
       - V(true) the switch is present, V(false) the flag is absent (with its values). Ansible's
         boolean words as strings (C("true"), C("yes"), C("no"), ...) count as booleans.
+      - SD.Next turns C(--debug), C(--docs), C(--api-log) and C(--api) on without the flag; V(false)
+        for one of them removes it with a warning that this changes nothing.
       - A memory flag set to V(true) is an exclusive choice, as O(memory_mode) is; a request
         that contradicts itself or O(memory_mode) is refused.
       - A string or number sets the flag's value in place; C(--port 7860) and C(--port=7860) are the
@@ -91,15 +93,19 @@ options:
         the group already present keeps its place; a new one takes the place of the one it replaces.
       - A1111 has V(medvram), V(medvram-sdxl) and V(lowvram); SD.Next V(medvram) and V(lowvram).
       - ComfyUI has V(gpu-only), V(highvram), V(normalvram), V(lowvram), V(novram) and V(cpu).
-      - Forge has V(always-gpu), V(always-high-vram), V(always-normal-vram), V(always-low-vram),
-        V(always-no-vram) and V(always-cpu). Forge ignores A1111's memory flags; asking for one of
-        them removes them with a warning, and Forge manages memory itself.
+      - Forge has V(always-gpu), V(always-high-vram), V(always-low-vram), V(always-no-vram) and
+        V(always-cpu). Forge ignores A1111's memory flags, and parses C(--always-normal-vram) but
+        never reads it; asking for one of them (V(medvram), V(always-normal-vram), ...) writes no
+        memory flag, with a warning, and Forge manages memory itself.
+      - SD.Next with neither of its flags picks one itself from the GPU's size, and reads them from
+        C(SD_MEDVRAM) and C(SD_LOWVRAM) in its environment; a line of the file that exports one of
+        these against the mode asked is named in a warning.
       - The filter P(vramfree.webui.memory_mode#filter) picks a value from the free VRAM.
     type: str
     default: keep
     choices: [keep, none, medvram-sdxl, medvram, lowvram, always-gpu, always-high-vram,
-              always-normal-vram, always-low-vram, always-no-vram, always-cpu, gpu-only, highvram,
-              normalvram, novram, cpu]
+              always-low-vram, always-no-vram, always-cpu, gpu-only, highvram, normalvram, novram, cpu,
+              always-normal-vram]
   ui:
     description: Which web UI reads the arguments, and so which flag catalog applies.
     type: str
@@ -127,6 +133,10 @@ options:
         run, for example C(modules/cmd_args.py) for A1111 and SD.Next, C(comfy/cli_args.py) for
         ComfyUI, C(modules/cmd_args.py) and C(backend/args.py) for Forge, plus any extension's
         C(preload.py) that adds flags.
+      - An entry holding C(*), C(?) or C([) is a pattern for the files it matches, for example
+        C(extensions-builtin/*/preload.py) for the flags of A1111's and Forge's built-in
+        extensions (C(--lora-dir), ...). A pattern may match nothing; if no file at all is left,
+        the task fails.
       - The task fails, naming them, when the result holds flags none of these files defines, since
         A1111 and ComfyUI exit at start on an unknown flag.
     type: list
@@ -184,6 +194,15 @@ EXAMPLES = r"""
       listen: 127.0.0.1
       fast: []
     validate_with: /srv/comfyui/ComfyUI/comfy/cli_args.py
+
+- name: A1111 with a Lora folder, checked against its arguments and its built-in extensions'
+  vramfree.webui.webui_flags:
+    path: /home/sd/stable-diffusion-webui/webui-user.sh
+    flags:
+      lora-dir: /srv/models/Lora
+    validate_with:
+      - /home/sd/stable-diffusion-webui/modules/cmd_args.py
+      - /home/sd/stable-diffusion-webui/extensions-builtin/*/preload.py
 """
 
 RETURN = r"""
@@ -227,14 +246,16 @@ msg:
   sample: COMMANDLINE_ARGS changed on line 14
 """
 
+import glob
 import os
+import re
 import tempfile
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
-from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
+from ansible_collections.vramfree.webui.plugins.module_utils import _flag_editor, _launch_args
 
 
 def _display(text):
@@ -242,9 +263,27 @@ def _display(text):
     return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')
 
 
-def _validate(module, args_text, ui, files):
+def _definition_files(module, entries):
+    """The files ``validate_with`` names: a path as given, a pattern (``*``, ``?``, ``[``)
+    as the files it matches, so one entry covers every extension's preload.py."""
+    files = []
+    for entry in entries:
+        if any(char in entry for char in '*?['):
+            files.extend(sorted(glob.glob(entry)))
+        else:
+            files.append(entry)
+    if not files:
+        # Nothing to compare with would refuse every flag; that is a wrong path, not a verdict.
+        module.fail_json(
+            msg="validate_with: no file matches %s; give the files that define the installed web UI's "
+            'arguments (for A1111: modules/cmd_args.py)' % ', '.join(entries)
+        )
+    return files
+
+
+def _validate(module, args_text, ui, entries):
     accepted = set()
-    for path in files:
+    for path in _definition_files(module, entries):
         try:
             with open(path, 'rb') as source:
                 accepted |= catalog.defined_flags(source.read().decode('utf-8', 'replace'))
@@ -255,9 +294,59 @@ def _validate(module, args_text, ui, files):
     if unknown:
         module.fail_json(
             msg='%s not defined by %s: the web UI would refuse to start; the file was left as it was'
-            % (', '.join(unknown), ', '.join(files)),
+            % (', '.join(unknown), ', '.join(entries)),
             unknown_flags=unknown,
         )
+
+
+def _default_on_warnings(flags, ui):
+    """Warnings for switches asked off that the UI turns on without the flag."""
+    entry = catalog.CATALOG[ui]
+    warnings = []
+    for name, value in flags.items():
+        flag = _flag_editor.normalize_flag(name, ui)
+        if flag not in entry['default_on'] or _flag_editor.flag_value(flag, value, ui) is not False:
+            continue
+        variable = entry['default_on'][flag]
+        warnings.append(
+            '%s turns %s on without the flag: removing it changes nothing; %s=1 in its environment turns it off'
+            % (entry['name'], flag, variable)
+            if variable
+            else '%s turns %s on without the flag: removing it changes nothing, it always serves its API'
+            % (entry['name'], flag)
+        )
+    return warnings
+
+
+def _environment_assignment(fmt, variable):
+    if fmt == 'sh':
+        # Only an exported variable reaches the web UI's process.
+        return re.compile(r'^[ \t]*export[ \t]+%s=(.*)$' % variable)
+    if fmt == 'bat':
+        return re.compile(r'^[ \t]*@?(?i:set)[ \t]+"?%s=(.*?)"?[ \t]*$' % variable)
+    return re.compile(r'^[ \t]*%s=(.*)$' % variable)
+
+
+def _environment_warnings(text, fmt, ui, memory_mode):
+    """Warnings for lines of the file that set a memory flag through the environment,
+    which the UI reads whatever COMMANDLINE_ARGS says (SD.Next's SD_MEDVRAM, SD_LOWVRAM)."""
+    if memory_mode == 'keep' or memory_mode not in catalog.memory_modes(ui):
+        return []
+    target = catalog.memory_flag(ui, memory_mode)
+    warnings = []
+    for flag, variable in catalog.CATALOG[ui]['environment_defaults'].items():
+        if flag == target:
+            continue
+        pattern = _environment_assignment(fmt, variable)
+        for number, line in enumerate(text.splitlines(), 1):
+            match = pattern.match(line)
+            # Any value but an empty one turns the flag on.
+            if match and match.group(1).strip().strip('"\'').strip():
+                warnings.append(
+                    'line %d sets %s, which %s reads as %s: memory mode %s still runs with it; remove that line'
+                    % (number, variable, catalog.CATALOG[ui]['name'], flag, memory_mode)
+                )
+    return warnings
 
 
 def _temporary(directory, target, data):
@@ -337,7 +426,10 @@ def main():
     except _launch_args.LaunchArgsError as exc:
         module.fail_json(msg='%s: %s; the file was left as it was' % (path, exc))
     module.no_log_values.update(result.secrets)
-    for warning in result.warnings:
+    warnings = list(result.warnings)
+    warnings.extend(_default_on_warnings(flags, ui))
+    warnings.extend(_environment_warnings(text, fmt, ui, module.params['memory_mode']))
+    for warning in warnings:
         module.warn(warning)
 
     if module.params['validate_with']:

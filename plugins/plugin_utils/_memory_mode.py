@@ -7,6 +7,9 @@
 
 The table says, per UI and model family, the least free VRAM (MiB) each mode needs; the
 fastest mode that fits wins. docs/memory-modes.md gives the source of every number.
+A UI that picks a memory mode by itself when given none (SD.Next) never gets ``none``
+on a GPU where it would: the mode it would run, or a faster one that fits, is written
+out instead, so the launch file and the report say what runs.
 """
 
 from __future__ import annotations
@@ -38,8 +41,30 @@ THRESHOLDS = {
 }
 
 
+# What a UI runs with no memory flag, by the GPU's total memory in whole GiB: the first
+# row whose limit the total does not exceed. SD.Next (modules/shared_defaults.py,
+# get_default_modes) rounds the total to whole GiB and, unless --medvram or --lowvram is
+# given, turns --lowvram on up to 4 and --medvram up to 12.
+OWN_MODES = {
+    'sdnext': ((4, 'lowvram'), (12, 'medvram')),
+}
+
+
 class MemoryModeError(ValueError):
     pass
+
+
+def own_mode(ui, total_mib):
+    """The mode ``ui`` runs by itself with no memory flag on a GPU of ``total_mib``, or
+    None where no flag means no memory mode (or the total is unknown)."""
+    if isinstance(total_mib, bool) or not isinstance(total_mib, int) or total_mib <= 0:
+        return None
+    # round() as SD.Next rounds (half to even), so 12.5 GiB counts as 12 there and here.
+    gib = round(total_mib / 1024)
+    for limit, mode in OWN_MODES.get(ui, ()):
+        if gib <= limit:
+            return mode
+    return None
 
 
 def select_gpu(gpu_vram, gpu=0):
@@ -110,6 +135,11 @@ def table(ui, model, thresholds=None):
     if override and all(key in THRESHOLDS for key in override):
         override = (override.get(ui) or {}).get(model) or {}
     for mode, mib in override.items():
+        if mode not in modes and catalog.ignored_memory_mode(ui, mode):
+            raise MemoryModeError(
+                "thresholds: %s never reads --%s, so it runs as with no memory flag: give that threshold to 'none'"
+                % (ui, mode)
+            )
         if mode not in modes:
             raise MemoryModeError('thresholds: %s has no memory mode %r; its modes: %s' % (ui, mode, ', '.join(modes)))
         if mib is None:
@@ -123,9 +153,17 @@ def table(ui, model, thresholds=None):
     return [(mode, merged[mode]) for mode in modes if mode in merged]
 
 
-def choose(free_mib, ui='a1111', model='sd15', thresholds=None):
-    """The fastest mode whose threshold ``free_mib`` meets; the slowest listed otherwise."""
+def choose(free_mib, ui='a1111', model='sd15', thresholds=None, total_mib=None):
+    """The fastest mode whose threshold ``free_mib`` meets; the slowest listed otherwise.
+
+    ``total_mib``, the GPU's total memory, matters for a UI with its own choice
+    (:func:`own_mode`): where it would replace "no flag" by a mode of its own, ``none`` is
+    not on offer, and if the table leaves nothing else, its own mode is the answer.
+    """
     ordered = table(ui, model, thresholds)
+    own = own_mode(ui, total_mib)
+    if own:
+        ordered = [(mode, least) for mode, least in ordered if mode != 'none'] or [(own, 0)]
     for mode, least in ordered:
         if free_mib >= least:
             return mode
@@ -135,4 +173,4 @@ def choose(free_mib, ui='a1111', model='sd15', thresholds=None):
 def memory_mode(gpu_vram, ui='a1111', model='sd15', gpu=0, thresholds=None):
     """Memory mode for the GPU ``gpu`` of a ``gpu_vram`` fact, from its free VRAM."""
     entry = select_gpu(gpu_vram, gpu)
-    return choose(entry['memory_free_mib'], ui, model, thresholds)
+    return choose(entry['memory_free_mib'], ui, model, thresholds, total_mib=entry.get('memory_total_mib'))

@@ -32,10 +32,9 @@ sys.argv += shlex.split(os.environ.get("COMMANDLINE_ARGS", ""))
 # journal holds them even when a flag is refused.
 print(f"Launching {'API server' if '--nowebui' in sys.argv else 'Web UI'} with arguments: {shlex.join(sys.argv[1:])}")
 
-from modules.cmd_args import parser  # noqa: E402  pylint: disable=wrong-import-position
-
-cmd_opts = parser.parse_args()
-
+# As A1111's webui does: modules/cmd_args.py's flags plus those the built-in extensions'
+# preload.py files add, parsed strictly (modules/shared_cmd_options.py).
+from modules.shared_cmd_options import cmd_opts  # noqa: E402  pylint: disable=wrong-import-position
 
 # Gradio is not installed on the test hosts; the tests mount a copy of it here.
 sys.path.insert(0, os.environ.get("VRAMFREE_STANDIN_GRADIO", "/opt/vramfree-gradio"))

@@ -216,8 +216,8 @@ def test_reads_the_value_the_web_ui_sees(fmt, text, args):
             'export COMMANDLINE_ARGS="--x"',
             [
                 'Stable Diffusion WebUI Forge ignores --lowvram: its own memory management decides, so no memory flag is '
-                'written; to force a mode choose one of: always-gpu, always-high-vram, always-normal-vram, always-low-vram, '
-                'always-no-vram, always-cpu'
+                'written; to force a mode choose one of: always-gpu, always-high-vram, always-low-vram, always-no-vram, '
+                'always-cpu'
             ],
         ),
         (

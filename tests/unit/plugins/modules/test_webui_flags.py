@@ -252,8 +252,8 @@ def test_forge_warns_about_a1111_memory_flags(run_module, tmp_path):
     assert outcome.result['removed'] == ['--lowvram']
     assert outcome.warnings == [
         'Stable Diffusion WebUI Forge ignores --medvram: its own memory management decides, so no memory flag is '
-        'written; to force a mode choose one of: always-gpu, always-high-vram, always-normal-vram, always-low-vram, '
-        'always-no-vram, always-cpu'
+        'written; to force a mode choose one of: always-gpu, always-high-vram, always-low-vram, always-no-vram, '
+        'always-cpu'
     ]
 
 
