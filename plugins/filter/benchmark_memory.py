@@ -10,9 +10,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 
 
-def benchmark_memory(previous, key, trials, free_mib):
+def benchmark_memory(previous, key, trials, free_mib, chosen=None):
     try:
-        return _benchmark.memory(previous, key, trials, free_mib)
+        return _benchmark.memory(previous, key, trials, free_mib, chosen)
     except (_benchmark.BenchmarkError, TypeError, KeyError) as exc:
         raise AnsibleFilterError('benchmark_memory: %s' % exc) from exc
 

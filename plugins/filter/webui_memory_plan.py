@@ -11,7 +11,7 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan
 
 
 def webui_memory_plan(
-    gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto', thresholds=None, service_active=False
+    gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto', thresholds=None, service_active=False, tuned=None
 ):
     """The memory mode for webui_flags, and why."""
     try:
@@ -23,6 +23,7 @@ def webui_memory_plan(
             requested=requested,
             thresholds=thresholds,
             service_active=service_active,
+            tuned=tuned,
         )
     except _webui_plan.PlanError as exc:
         raise AnsibleFilterError('webui_memory_plan: %s' % exc) from exc

@@ -6,7 +6,8 @@
 
 Which memory modes to try and in which order, what the web UI's API answer to the probe
 and to one txt2img request means (speed, or out of memory), which trials an earlier run
-already proved would run out of memory, which mode wins, and the report
+already proved would run out of memory, which mode wins, which mode the UI is left on
+whatever happened, the mode autotune chose as ``site`` reads it back, and the report
 (benchmark.json and its Markdown summary). Nothing here talks to a host; the playbook
 calls these through filters and the unit tests call them directly.
 """
@@ -24,6 +25,10 @@ MEMORY_VERSION = 1
 # Web UIs that serve A1111's /sdapi/v1/txt2img (Forge and SD.Next keep A1111's API).
 API_UIS = ('a1111', 'forge', 'sdnext')
 PHASES = ('current', 'before', 'autotune', 'after')
+# How far the free VRAM may move from what autotune saw before its choice no longer
+# holds for site. Readings wobble by a few MiB; a desktop, a second program or a driver
+# change moves them by hundreds.
+TUNED_TOLERANCE_MIB = 128
 
 
 class BenchmarkError(ValueError):
@@ -230,7 +235,7 @@ def conditions(ui, model, gpu, width, height, args) -> dict:
     return {
         'ui': ui,
         'model': model,
-        'gpu': gpu.get('uuid') or gpu.get('name'),
+        'gpu': gpu_identity(gpu),
         'width': int(width),
         'height': int(height),
         'args_sha256': hashlib.sha256('\0'.join(others).encode('utf-8')).hexdigest(),
@@ -286,20 +291,85 @@ def remembered_trial(mode, seen_free_mib) -> dict:
     }
 
 
-def memory(previous, key, trials, free_mib) -> dict:
+def memory(previous, key, trials, free_mib, chosen=None) -> dict:
     """What this run leaves for the next one: the modes that ran out of memory and the
-    most free MiB they ran out with. Timings are not kept: the file changes only when
-    what fits changes, so a second run with the same results leaves it as it is."""
+    most free MiB they ran out with, and the mode autotune chose (``tuned``; see
+    :func:`tuned_mode`). Timings are not kept: the file changes only when what fits
+    changes, so a second run with the same results leaves it as it is.
+
+    ``tuned`` is the UI, model family, GPU (of ``key``), the mode ``chosen`` and the free
+    MiB it was chosen with; none when nothing was chosen (no mode completed, or the UI did
+    not come back on it) or the free VRAM is unknown. An earlier ``tuned`` of the same
+    mode on the same GPU, within :data:`TUNED_TOLERANCE_MIB` of the free VRAM now, is kept
+    as it was, so that readings a few MiB apart do not rewrite the file.
+    """
     oom = {}
     previous = _loaded(previous)
-    if previous is not None and previous.get('conditions') == key:
+    same = previous is not None and previous.get('conditions') == key
+    if same:
         oom.update(previous.get('out_of_memory') or {})
     for item in trials or []:
         if item.get('oom') and not item.get('remembered') and free_mib is not None:
             oom[item['mode']] = max(int(free_mib), int(oom.get(item['mode'], 0)))
         elif item.get('ok'):
             oom.pop(item['mode'], None)
-    return {'version': MEMORY_VERSION, 'conditions': key, 'out_of_memory': dict(sorted(oom.items()))}
+    result = {'version': MEMORY_VERSION, 'conditions': key, 'out_of_memory': dict(sorted(oom.items()))}
+    if chosen is not None and free_mib is not None and key.get('gpu'):
+        tuned = {
+            'mode': chosen,
+            'ui': key.get('ui'),
+            'model': key.get('model'),
+            'gpu': key['gpu'],
+            'free_mib': int(free_mib),
+        }
+        earlier = previous.get('tuned') if same else None
+        if (
+            isinstance(earlier, dict)
+            and {k: earlier.get(k) for k in ('mode', 'ui', 'model', 'gpu')}
+            == {k: tuned[k] for k in ('mode', 'ui', 'model', 'gpu')}
+            and _within(earlier.get('free_mib'), tuned['free_mib'], TUNED_TOLERANCE_MIB)
+        ):
+            tuned = earlier
+        result['tuned'] = tuned
+    return result
+
+
+def _within(seen, now, tolerance) -> bool:
+    if isinstance(seen, bool) or not isinstance(seen, int) or isinstance(now, bool) or not isinstance(now, int):
+        return False
+    return abs(now - seen) <= int(tolerance)
+
+
+def gpu_identity(gpu):
+    """How the memory file names a GPU: its UUID, or its name where the driver gives no
+    UUID (amdgpu's sysfs)."""
+    gpu = gpu or {}
+    return gpu.get('uuid') or gpu.get('name')
+
+
+def tuned_mode(memory, ui, model, gpu, free_mib, tolerance_mib=TUNED_TOLERANCE_MIB):
+    """The mode an earlier autotune chose, when it still holds for ``site``; else None.
+
+    It holds while the UI and the model family are the same, the web UI's GPU is the same
+    one (its UUID), and that GPU's free VRAM (``free_mib``, the web UI's own VRAM counted
+    as free, as both the benchmark and the webui role count it) is within
+    ``tolerance_mib`` of what autotune saw, either way: less room may not fit the mode any
+    more, more room may fit a faster one. ``memory`` is the benchmark's file on the host
+    (text, or parsed); one that is not its JSON holds nothing. Returns the ``tuned``
+    record (mode, ui, model, gpu, free_mib).
+    """
+    memory = _loaded(memory)
+    tuned = (memory or {}).get('tuned')
+    if not isinstance(tuned, dict) or free_mib is None or isinstance(free_mib, bool):
+        return None
+    identity = gpu_identity(gpu)
+    if not identity or tuned.get('gpu') != identity or (tuned.get('ui'), tuned.get('model')) != (ui, model):
+        return None
+    if ui not in catalog.CATALOG or tuned.get('mode') not in catalog.memory_modes(ui):
+        return None
+    if not _within(tuned.get('free_mib'), int(free_mib), tolerance_mib):
+        return None
+    return tuned
 
 
 # The winner -----------------------------------------------------------------------------
@@ -314,6 +384,24 @@ def choose(trials, modes) -> str | None:
         return None
     best = min(done, key=lambda t: (t['seconds_per_it'], order.get(t['mode'], len(order))))
     return best['mode']
+
+
+def settle(trials, modes, mode_before) -> dict:
+    """The mode to leave the web UI on once the trials are over, whatever happened (a
+    trial failed, the run stopped midway): the fastest autotune trial that completed
+    (:func:`choose`), else the "after" mode when its trial completed, else the mode the
+    UI had before. Returns ``{mode, reason}``; it is never a mode that failed in this run,
+    unless the UI had it before and nothing else completed."""
+    fastest = choose(trials, modes)
+    if fastest is not None:
+        return {'mode': fastest, 'reason': 'the fastest memory mode that completed the request'}
+    after = [t for t in trials or [] if t.get('phase') == 'after' and t.get('ok')]
+    if after:
+        return {'mode': after[-1]['mode'], 'reason': 'the mode site would choose, which completed the request'}
+    return {
+        'mode': mode_before,
+        'reason': 'the memory mode it had before: no other mode completed the request',
+    }
 
 
 def comparison(before, after) -> dict | None:
@@ -366,6 +454,7 @@ def host_entry(record) -> dict:
         'trials': trials,
         'chosen_mode': record.get('chosen_mode'),
         'written_back': bool(record.get('written_back')),
+        'left_on': record.get('left_on') or None,
         'compare': comparison(before, after),
         'simulated': any(t.get('simulated') for t in trials),
     }
@@ -418,6 +507,18 @@ def table_rows(report) -> list:
                     _seconds(item['seconds_per_it']),
                     _seconds(item['seconds_per_image']),
                     result,
+                )
+            )
+        left = entry.get('left_on')
+        if left:
+            rows.append(
+                (
+                    host,
+                    'left on',
+                    left.get('mode'),
+                    '-',
+                    '-',
+                    ('running: ' if left.get('running') else 'NOT running: ') + str(left.get('reason') or ''),
                 )
             )
         if entry['compare']:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _memory_mode
 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
 
@@ -146,7 +146,7 @@ def gpu_plan(gpu_vram, gpu='auto') -> dict:
 
 
 def memory_plan(
-    gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto', thresholds=None, service_active=False
+    gpu_vram, gpu_index, ui='a1111', model='sd15', requested='auto', thresholds=None, service_active=False, tuned=None
 ) -> dict:
     """The memory mode for the webui_flags module, and why.
 
@@ -155,9 +155,23 @@ def memory_plan(
     picks from the free VRAM of the web UI's GPU; where that GPU cannot list processes
     and the web UI already runs, its own VRAM cannot be told apart from the free VRAM,
     so the mode in the launch file is kept rather than lowered on a guess.
+
+    ``tuned`` is what the benchmark playbook's autotune left on the host (its memory
+    file, text or parsed): the mode it measured as the fastest that completes wins over
+    the table while the UI, the model family, the GPU (its UUID) and, within
+    ``_benchmark.TUNED_TOLERANCE_MIB``, its free VRAM are those it was chosen with
+    (``_benchmark.tuned_mode``); otherwise the table decides again.
+
+    ``source`` says where the mode came from: ``asked``, ``kept``, ``autotune`` or
+    ``table``.
     """
     if requested != 'auto':
-        return {'mode': requested, 'free_mib': None, 'reason': 'memory mode %s as asked' % requested}
+        return {
+            'mode': requested,
+            'free_mib': None,
+            'reason': 'memory mode %s as asked' % requested,
+            'source': 'asked',
+        }
     if gpu_index is None:
         raise PlanError(
             'webui_memory_mode auto needs a GPU, and none was found; set webui_memory_mode to a mode (or keep)'
@@ -172,6 +186,24 @@ def memory_plan(
             'reason': 'GPU %s cannot list its processes and the web UI already runs on it, so its '
             'own VRAM cannot be told from the free VRAM: the memory mode in the launch '
             'file is kept' % gpu_index,
+            'source': 'kept',
+        }
+    remembered = _benchmark.tuned_mode(tuned, ui, model, gpu, gpu.get('memory_free_mib'))
+    if remembered is not None:
+        return {
+            'mode': remembered['mode'],
+            'free_mib': gpu['memory_free_mib'],
+            'reason': '%s MiB free on GPU %s for %s/%s: %s, chosen by autotune (benchmark) with %s MiB free '
+            'on this GPU'
+            % (
+                gpu['memory_free_mib'],
+                gpu_index,
+                ui,
+                model,
+                'no memory flag' if remembered['mode'] == 'none' else remembered['mode'],
+                remembered['free_mib'],
+            ),
+            'source': 'autotune',
         }
     try:
         mode = _memory_mode.memory_mode(gpu_vram, ui=ui, model=model, gpu=gpu_index, thresholds=thresholds)
@@ -182,6 +214,7 @@ def memory_plan(
         'free_mib': gpu['memory_free_mib'],
         'reason': '%s MiB free on GPU %s for %s/%s: %s'
         % (gpu['memory_free_mib'], gpu_index, ui, model, 'no memory flag' if mode == 'none' else mode),
+        'source': 'table',
     }
 
 

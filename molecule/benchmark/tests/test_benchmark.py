@@ -18,8 +18,19 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
-from testinfra_support import converge_in_check_mode, inventory_hosts, name  # noqa: E402
+# box: the fixture the tests marked @on take.
+from testinfra_support import (  # noqa: E402,F401  pylint: disable=unused-import
+    ansible_playbook,
+    box,
+    converge_in_check_mode,
+    http_get,
+    inventory_hosts,
+    name,
+    on,
+    play_recap,
+)
 
+PLAYBOOKS = pathlib.Path(__file__).resolve().parents[3] / "playbooks"
 LAUNCH = "/home/sd/stable-diffusion-webui/webui-user.sh"
 BEFORE = "/var/tmp/before-benchmark.sh"  # the launch file as site left it (converge.yml)
 API_AUTH = "sd:hunter2-api-secret"
@@ -196,6 +207,21 @@ def test_what_runs_out_of_memory_is_remembered_on_the_host(host):
     data = json.loads(memory.content_string)
     assert data["out_of_memory"] == expect(host)["remembered"]
     assert data["conditions"]["width"] == 512 and "hunter2" not in memory.content_string
+    # What autotune chose, and the GPU and free VRAM it chose it for: site keeps it
+    # while they hold.
+    tuned = data["tuned"]
+    assert (tuned["mode"], tuned["free_mib"], tuned["ui"], tuned["model"]) == (
+        expect(host)["chosen"],
+        expect(host)["free"],
+        "a1111",
+        "sd15",
+    )
+    assert tuned["gpu"] == FIRST["hosts"][name(host)]["gpu"]["uuid"]
+    assert (memory.user, memory.group, memory.mode) == ("root", "root", 0o644)
+    assert (host.file(os.path.dirname(memory.path)).user, host.file(os.path.dirname(memory.path)).mode) == (
+        "root",
+        0o755,
+    )
 
 
 def test_check_mode_on_the_benchmarked_hosts_changes_nothing(tmp_path):
@@ -212,3 +238,83 @@ def test_check_mode_on_the_benchmarked_hosts_changes_nothing(tmp_path):
         assert [(t["phase"], t["mode"]) for t in trials] == (
             [("before", expected["chosen"])] if expected["chosen"] else []
         )
+
+
+def ui_memory_flags(host):
+    flags = json.loads(api_get(host, "/sdapi/v1/cmd-flags", API_AUTH))
+    return {"--" + f.replace("_", "-") for f in ("lowvram", "medvram", "medvram_sdxl") if flags[f]}
+
+
+BENCHMARKED = sorted(h for h, e in HOSTS.items() if e["status"] == "ok")
+
+
+def test_site_after_autotune_keeps_the_tuned_mode_and_changes_nothing(tmp_path):
+    # site with webui_memory_mode auto, on a memory-mode table that disagrees with what
+    # autotune measured on both hosts: it would pick medvram on the free host (none ran)
+    # and lowvram on the desktop host (medvram ran). The GPU and its free VRAM are those
+    # autotune saw, so its modes stay and no UI is restarted.
+    tmp_path.chmod(0o755)
+    proc = ansible_playbook(
+        PLAYBOOKS / "site.yml",
+        "--limit",
+        ",".join(BENCHMARKED),
+        "--extra-vars",
+        json.dumps(
+            {
+                "webui_memory_mode": "auto",
+                "webui_memory_thresholds": {"none": 4096, "medvram": 3400},
+                "vramfree_report_dir": str(tmp_path),
+            }
+        ),
+    )
+    recap = play_recap(proc.stdout)
+    assert proc.returncode == 0 and set(recap) == set(BENCHMARKED), proc.stdout[-4000:]
+    for host in BENCHMARKED:
+        assert (recap[host]["changed"], recap[host]["failed"]) == (0, 0), (host, proc.stdout[-4000:])
+    site = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    for host in BENCHMARKED:
+        webui = site["hosts"][host]["webui"]
+        assert webui["memory_mode"] == HOSTS[host]["chosen"], webui
+        assert "autotune" in webui["memory_reason"], webui
+
+
+@on(*BENCHMARKED)
+def test_site_after_autotune_left_the_tuned_mode_running(box):
+    assert MEMORY_FLAGS & set(launch_args(box.file(LAUNCH).content_string)) == expect(box)["flags"]
+    assert ui_memory_flags(box) == expect(box)["flags"]
+
+
+@on("vramfree-benchmark-free")
+def test_autotune_past_the_start_limit_leaves_the_ui_running_on_a_mode_that_worked(box, tmp_path):
+    # The unit allows 5 starts in 10 minutes (StartLimitBurst), manual ones included: an
+    # operator's 5 restarts, then autotune's trial of medvram would be the 6th start and
+    # its return to none (faster, chosen) the 7th.
+    box.check_output(
+        "systemctl reset-failed webui.service && for i in 1 2 3 4 5; do systemctl restart webui.service; done"
+    )
+    http_get(box, 7860, "/sdapi/v1/cmd-flags", API_AUTH, timeout=120)
+    tmp_path.chmod(0o755)
+    proc = ansible_playbook(
+        PLAYBOOKS / "benchmark.yml",
+        "--limit",
+        name(box),
+        "--extra-vars",
+        json.dumps(
+            {
+                "autotune": True,
+                "benchmark_autotune_all": True,
+                "benchmark_modes": ["none", "medvram"],
+                "vramfree_report_dir": str(tmp_path),
+            }
+        ),
+    )
+    assert proc.returncode == 0 and play_recap(proc.stdout)[name(box)]["failed"] == 0, proc.stdout[-4000:]
+    entry = json.loads((tmp_path / "benchmark.json").read_text(encoding="utf-8"))["hosts"][name(box)]
+    assert [(t["phase"], t["mode"], outcome(t)) for t in entry["trials"]] == [
+        ("autotune", "none", "ok"),
+        ("autotune", "medvram", "ok"),
+    ]
+    assert entry["chosen_mode"] == "none", entry
+    assert (entry["left_on"]["mode"], entry["left_on"]["running"]) == ("none", True), entry
+    assert box.service("webui").is_running
+    assert ui_memory_flags(box) == set()

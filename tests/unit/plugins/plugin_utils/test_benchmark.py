@@ -282,6 +282,89 @@ def test_a_mode_that_completes_is_forgotten_and_a_larger_room_is_kept():
     assert bm.memory(first, key(width=768), [], 3329)["out_of_memory"] == {}
 
 
+# the mode autotune chose, as site reads it back ---------------------------------------------
+
+
+def tuned_run(free=4029, chosen="none", previous=None, **changes):
+    return bm.memory(previous, key(**changes), [bm.trial(ok(24), chosen, "autotune")], free, chosen)
+
+
+def test_the_chosen_mode_is_remembered_with_its_gpu_and_free_vram():
+    assert tuned_run()["tuned"] == {
+        "mode": "none",
+        "ui": "a1111",
+        "model": "sd15",
+        "gpu": "GPU-5d1e2a7c",
+        "free_mib": 4029,
+    }
+    # Nothing chosen (no mode completed, or the UI did not come back on it): nothing tuned,
+    # and an earlier choice is dropped rather than kept for a mode that failed.
+    assert "tuned" not in bm.memory(tuned_run(), key(), [bm.trial(OOM_500, "none", "autotune")], 4029, None)
+    # Nor without a reading of the free VRAM, which site would have nothing to compare with.
+    assert "tuned" not in bm.memory(None, key(), [], None, "none")
+
+
+@pytest.mark.parametrize(
+    "free_now, kept",
+    [
+        (4029, True),
+        (3950, True),  # a reading a few dozen MiB lower: the same room
+        (4157, True),  # 128 MiB more: still within the tolerance
+        (4158, False),  # more than that: the new reading is kept
+        (3329, False),  # the desktop came back since
+    ],
+)
+def test_a_second_choice_of_the_same_mode_keeps_the_file_as_it_was(free_now, kept):
+    first = tuned_run(4029)
+    again = tuned_run(free_now, previous=json.dumps(first))
+    assert (again == first) is kept
+    assert again["tuned"]["free_mib"] == (4029 if kept else free_now)
+
+
+def test_another_mode_replaces_the_earlier_choice():
+    assert tuned_run(4029, "medvram", previous=tuned_run(4029, "none"))["tuned"]["mode"] == "medvram"
+
+
+GTX970 = {"index": 0, "uuid": "GPU-5d1e2a7c", "name": "NVIDIA GeForce GTX 970", "memory_free_mib": 4029}
+
+
+@pytest.mark.parametrize(
+    "free_now, holds",
+    [
+        (4029, True),
+        (3901, True),  # 128 MiB less: within the tolerance
+        (4157, True),
+        (3900, False),  # less room: the mode may not fit any more
+        (4158, False),  # more room: a faster mode may fit
+        (None, False),  # no reading
+    ],
+)
+def test_the_tuned_mode_holds_while_the_free_vram_is_within_the_tolerance(free_now, holds):
+    found = bm.tuned_mode(json.dumps(tuned_run(4029)), "a1111", "sd15", GTX970, free_now)
+    assert (found is not None) is holds
+    if holds:
+        assert (found["mode"], found["free_mib"]) == ("none", 4029)
+
+
+def test_the_tuned_mode_is_for_its_gpu_ui_and_model_only():
+    memory = tuned_run(4029)
+    assert bm.tuned_mode(memory, "a1111", "sd15", dict(GTX970, uuid="GPU-other"), 4029) is None
+    assert bm.tuned_mode(memory, "a1111", "sdxl", GTX970, 4029) is None
+    assert bm.tuned_mode(memory, "sdnext", "sd15", GTX970, 4029) is None
+    # A GPU without a UUID (amdgpu's sysfs) is known by its name, as in the conditions.
+    by_name = tuned_run(4029, gpu={"uuid": None, "name": "AMD Radeon RX 6600"})
+    assert bm.tuned_mode(by_name, "a1111", "sd15", {"uuid": None, "name": "AMD Radeon RX 6600"}, 4029)
+    assert bm.tuned_mode(by_name, "a1111", "sd15", {"uuid": None, "name": None}, 4029) is None
+
+
+def test_a_tuned_entry_that_is_not_a_mode_or_not_the_files_json_is_nothing():
+    memory = tuned_run(4029)
+    memory["tuned"]["mode"] = "turbo"
+    assert bm.tuned_mode(memory, "a1111", "sd15", GTX970, 4029) is None
+    for broken in ("", "{", "[]", None, {"version": 1}, dict(tuned_run(), version=0)):
+        assert bm.tuned_mode(broken, "a1111", "sd15", GTX970, 4029) is None
+
+
 # choose and compare -------------------------------------------------------------------------
 
 MODES = ["none", "medvram", "lowvram"]
@@ -310,6 +393,33 @@ def test_with_every_mode_tried_the_fastest_completed_one_wins():
 def test_no_winner_when_nothing_completed():
     assert bm.choose([bm.trial(OOM_500, "none", "autotune"), bm.remembered_trial("medvram", 100)], MODES) is None
     assert bm.choose([], MODES) is None
+
+
+def test_the_ui_is_left_on_the_fastest_mode_that_completed():
+    trials = [
+        bm.trial(ok(54.6), "lowvram", "before"),
+        bm.trial(OOM_500, "none", "autotune"),
+        bm.trial(ok(34), "medvram", "autotune"),
+    ]
+    assert bm.settle(trials, MODES, "lowvram")["mode"] == "medvram"
+
+
+def test_a_run_stopped_midway_leaves_the_ui_on_what_completed_so_far_or_on_its_old_mode():
+    # The run failed while medvram was being tried: none had run out of memory.
+    assert bm.settle([bm.trial(OOM_500, "none", "autotune")], MODES, "lowvram") == {
+        "mode": "lowvram",
+        "reason": "the memory mode it had before: no other mode completed the request",
+    }
+    # With every mode tried it failed after medvram completed: medvram, not the last mode tried.
+    partial = [bm.trial(ok(34), "medvram", "autotune"), bm.failed_start("lowvram", "autotune", [])]
+    assert bm.settle(partial, MODES, "none")["mode"] == "medvram"
+    assert bm.settle([], MODES, "lowvram")["mode"] == "lowvram"
+
+
+def test_compare_alone_keeps_the_after_mode_only_when_it_completed():
+    before = bm.trial(ok(54.6), "lowvram", "before")
+    assert bm.settle([before, bm.trial(ok(24), "none", "after")], MODES, "lowvram")["mode"] == "none"
+    assert bm.settle([before, bm.trial(OOM_500, "none", "after")], MODES, "lowvram")["mode"] == "lowvram"
 
 
 def test_the_speedup_is_before_over_after():
@@ -385,6 +495,28 @@ def test_the_report_renders_every_trial_and_the_speedup():
     assert "20 steps, 512x512, seed 1234, sampler Euler a" in markdown
     assert "**Simulated**" in markdown
     assert markdown.count("\n| gtx970-desktop |") == 4
+
+
+def test_the_report_says_where_the_ui_was_left():
+    fleet = records()
+    fleet["gtx970-desktop"]["left_on"] = {
+        "mode": "medvram",
+        "running": True,
+        "reason": "the fastest memory mode that completed the request",
+    }
+    report = bm.build(fleet)
+    assert report["hosts"]["gtx970-desktop"]["left_on"]["mode"] == "medvram"
+    assert report["hosts"]["no-api"]["left_on"] is None
+    assert (
+        "gtx970-desktop",
+        "left on",
+        "medvram",
+        "-",
+        "-",
+        "running: the fastest memory mode that completed the request",
+    ) in bm.table_rows(report)
+    fleet["gtx970-desktop"]["left_on"].update(running=False)
+    assert "NOT running: the fastest" in bm.markdown(bm.build(fleet))
 
 
 def test_the_report_refuses_what_is_not_a_mapping():

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark as bm
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan as plan
 
 
@@ -188,6 +190,47 @@ def test_thresholds_and_errors_of_the_table_come_through():
     assert plan.memory_plan(facts(gtx970(free=3329)), 0, thresholds={"none": 3300})["mode"] == "none"
     with pytest.raises(plan.PlanError, match="unknown model family 'sd3'"):
         plan.memory_plan(facts(gtx970()), 0, model="sd3")
+
+
+def autotuned(mode="none", free=4029, uuid="GPU-00000000", model="sd15"):
+    """The benchmark's file on the host, as autotune leaves it (text, as site reads it)."""
+    key = bm.conditions("a1111", model, {"uuid": uuid}, 512, 512, ["--api"])
+    return json.dumps(bm.memory(None, key, [], free, mode), indent=2) + "\n"
+
+
+# The table disagrees with what autotune measured: it wants 4096 MiB free for no flag.
+STRICT = {"none": 4096}
+
+
+def test_auto_keeps_the_mode_autotune_chose_for_this_gpu_and_free_vram():
+    assert plan.memory_plan(facts(gtx970(free=4029)), 0, thresholds=STRICT)["mode"] == "medvram"
+    result = plan.memory_plan(facts(gtx970(free=4029)), 0, thresholds=STRICT, tuned=autotuned("none", 4029))
+    assert (result["mode"], result["free_mib"], result["source"]) == ("none", 4029, "autotune")
+    assert "chosen by autotune (benchmark) with 4029 MiB free" in result["reason"]
+    # A few MiB either way is the same room.
+    assert plan.memory_plan(facts(gtx970(free=3990)), 0, thresholds=STRICT, tuned=autotuned())["mode"] == "none"
+
+
+@pytest.mark.parametrize(
+    "snapshot, tuned",
+    [
+        (facts(gtx970(free=4029)), autotuned(uuid="GPU-another-card")),  # another GPU
+        (facts(gtx970(free=3329)), autotuned(free=4029)),  # the desktop holds VRAM again
+        (facts(gtx970(free=4029)), autotuned(free=3329)),  # more room than autotune had
+        (facts(gtx970(free=4029)), autotuned(model="sdxl")),  # chosen for another model family
+        (facts(gtx970(free=4029)), "not the benchmark's JSON"),
+    ],
+)
+def test_the_table_decides_again_once_the_gpu_or_its_free_vram_changed(snapshot, tuned):
+    result = plan.memory_plan(snapshot, 0, thresholds=STRICT, tuned=tuned)
+    assert result["source"] == "table"
+    assert result["mode"] == ("medvram" if snapshot["gpus"][0]["memory_free_mib"] >= 2048 else "lowvram")
+
+
+@pytest.mark.parametrize("requested", ["keep", "lowvram", "medvram"])
+def test_an_explicit_mode_wins_over_autotune(requested):
+    result = plan.memory_plan(facts(gtx970(free=4029)), 0, requested=requested, tuned=autotuned("none", 4029))
+    assert (result["mode"], result["source"]) == (requested, "asked")
 
 
 # launch_flags ----------------------------------------------------------------------------
