@@ -85,27 +85,56 @@ def test_check_mode_on_the_converged_host_changes_nothing():
 
 HOST = "vramfree-webuiflags-trixie"
 VICTIM = "/home/sd/interrupted/webui-user.sh"
-# The killer on the host: say it is ready, wait for the module's process, let it run
-# DELAY seconds, then SIGKILL it (no clean-up of its own runs). "[A]" keeps pkill from
-# matching the killer.
-KILLER_READY = "/run/vramfree-killer-ready"
-KILLER = (
-    "touch %s; until pgrep -f '[A]nsiballZ_webui_flags' >/dev/null; do sleep 0.005; done; "
-    "sleep $0; pkill -KILL -f '[A]nsiballZ_webui_flags'" % KILLER_READY
+# Where the module's Python stops itself at a point of its write (KILL_AT: before or after
+# the rename onto the launch file), so the kill lands on a stage of the module's progress,
+# not at a moment: it names its pid in KILLPOINT, then SIGSTOPs itself.
+KILLPOINTS = "/opt/vramfree-killpoints"
+KILLPOINT = "/run/vramfree-killpoint"
+SITECUSTOMIZE = (
+    """\
+import os
+import signal
+
+_STAGE = os.environ.get("VRAMFREE_KILL_AT")
+
+
+def _stop(stage):
+    with open("%s", "w") as handle:
+        handle.write("%%d %%s" %% (os.getpid(), stage))
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def _hooked(real):
+    def rename(src, dst, *args, **kwargs):
+        if os.fsdecode(os.path.basename(dst)) != "webui-user.sh":
+            return real(src, dst, *args, **kwargs)
+        if _STAGE == "before":
+            _stop("before")
+        result = real(src, dst, *args, **kwargs)
+        if _STAGE == "after":
+            _stop("after")
+        return result
+
+    return rename
+
+
+if _STAGE:
+    os.rename = _hooked(os.rename)
+    os.replace = _hooked(os.replace)
+"""
+    % KILLPOINT
 )
-
-
-def start_killer(delay):
-    """The killer, once it watches: a docker exec may take long to start on a loaded machine."""
-    on_host("rm", "-f", KILLER_READY)
-    killer = subprocess.Popen(["docker", "exec", HOST, "sh", "-c", KILLER, str(delay)])
-    while subprocess.run(["docker", "exec", HOST, "test", "-e", KILLER_READY], check=False).returncode != 0:
-        assert killer.poll() is None, "the killer exited before it was ready"
-    return killer
+# Waits for the module to name itself at its killpoint, then SIGKILLs it (no clean-up of
+# its own runs).
+KILLER = "until [ -s %s ]; do sleep 0.01; done; kill -KILL $(cut -d' ' -f1 %s)" % (KILLPOINT, KILLPOINT)
 
 
 def on_host(*argv, **kwargs):
-    return subprocess.run(["docker", "exec", HOST] + list(argv), check=True, capture_output=True, **kwargs).stdout
+    # -i only to hand over input: docker exec gives the command no stdin otherwise.
+    interactive = ["-i"] if "input" in kwargs else []
+    return subprocess.run(
+        ["docker", "exec"] + interactive + [HOST] + list(argv), check=True, capture_output=True, **kwargs
+    ).stdout
 
 
 def test_z_a_run_killed_on_the_host_leaves_the_old_or_the_new_file(tmp_path, monkeypatch):
@@ -136,25 +165,27 @@ def test_z_a_run_killed_on_the_host_leaves_the_old_or_the_new_file(tmp_path, mon
     new = on_host("cat", VICTIM)
     assert new != old and b"--lowvram" not in new.split(b"export COMMANDLINE_ARGS=", 1)[1].split(b"\n", 1)[0]
 
-    # Delays every 10 ms from the module's start (its run on the host takes about a
-    # tenth of a second) until three runs in a row finish before their kill.
-    outcomes = []
-    delay = 0.01
-    while [o[1:] for o in outcomes[-3:]] != [(True, 0)] * 3:
-        assert delay < 3, outcomes
-        on_host("sh", "-c", reset % VICTIM)
-        killer = start_killer(delay)
-        run = ansible_playbook(playbook)
-        killer.wait(timeout=60)
+    # Killed with the new file written beside the old one, then killed with it moved in
+    # place: the old file, then the new one, whole, the user's, and a failed run each time.
+    on_host(
+        "sh", "-c", "mkdir -p %s && cat > %s/sitecustomize.py" % (KILLPOINTS, KILLPOINTS), input=SITECUSTOMIZE.encode()
+    )
+    tasks = json.loads(playbook.read_text())
+    tasks[0]["tasks"][0]["environment"] = {"PYTHONPATH": KILLPOINTS, "VRAMFREE_KILL_AT": "{{ kill_at }}"}
+    playbook.write_text(json.dumps(tasks))
+    for stage, expected in (("before", old), ("after", new)):
+        on_host("sh", "-c", (reset % VICTIM) + " && rm -f " + KILLPOINT)
+        killer = subprocess.Popen(["docker", "exec", HOST, "sh", "-c", KILLER])
+        try:
+            run = ansible_playbook(playbook, "-e", "kill_at=" + stage)
+            reached = on_host("sh", "-c", "cat %s || true" % KILLPOINT, text=True)
+            assert reached.endswith(" " + stage), "the module never got to its rename onto the file (%s)" % stage
+            killer.wait(timeout=60)
+        finally:
+            killer.kill()
+        assert run.returncode != 0, run.stdout[-2000:]
         content = on_host("cat", VICTIM)
-        assert content in (old, new), "killed %.2f s into the run: a broken file\n%s" % (delay, run.stdout[-2000:])
+        assert content == expected, "killed %s the rename: %r" % (stage, content)
         # The file is the user's still: the module gives the new file its owner and mode
         # before it takes the old one's place.
         assert on_host("stat", "-c", "%U:%G %a", VICTIM, text=True).strip() == "sd:sd 640"
-        outcomes.append((delay, content == new, run.returncode))
-        delay = round(delay + 0.01, 2)
-    # Runs killed before the move left the old file and failed (the module gave no
-    # answer). Some run was killed that early, or this test proved nothing; which delay
-    # first finished first depends on the machine's load, so no delay is required to.
-    assert all(rc != 0 for _delay, is_new, rc in outcomes if not is_new), outcomes
-    assert any(not is_new for _delay, is_new, _rc in outcomes), outcomes
