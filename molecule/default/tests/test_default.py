@@ -17,6 +17,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 from testinfra_support import (  # noqa: E402  pylint: disable=wrong-import-position
     ansible_playbook,
@@ -189,6 +191,47 @@ def test_boot_target_untouched_without_persist(host):
     assert host.check_output("systemctl get-default") == "graphical.target"
 
 
+REFUSED = "vramfree-default-bookworm"
+
+
+def desktop_state(name):
+    return subprocess.run(
+        ["docker", "exec", name, "sh", "-c", "systemctl is-active display-manager.service; systemctl get-default"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+
+
+@pytest.mark.parametrize(
+    "request_, refusal",
+    [
+        ({"webui_dir": "/srv/no-webui-here"}, "No a1111 web UI in /srv/no-webui-here"),
+        ({"proxy_allow": []}, "proxy_kind socat refused, nothing was changed"),
+    ],
+    ids=["webui", "proxy"],
+)
+def test_x_a_host_the_roles_refuse_keeps_its_desktop(request_, refusal, tmp_path):
+    # The desktop runs again, as after a reboot: a run that could not finish must not stop it.
+    subprocess.run(["docker", "exec", REFUSED, "systemctl", "start", "display-manager.service"], check=True)
+    assert desktop_state(REFUSED) == ["active", "graphical.target"]
+    run = converge_again(
+        "-l",
+        REFUSED,
+        "-e",
+        json.dumps(dict(request_, vramfree_report_dir=str(tmp_path), headless_persist=True)),
+    )
+    assert run.returncode == 2, run.stdout[-3000:]
+    # Rescued by site, then failed at its end, once the report names it.
+    recap = play_recap(run.stdout)[REFUSED]
+    assert (recap["failed"], recap["rescued"]) == (1, 1), run.stdout[-3000:]
+    assert "TASK [vramfree.webui.headless : " not in run.stdout
+    failure = json.loads((tmp_path / "report.json").read_text())["hosts"][REFUSED]["failure"]
+    assert refusal in failure["msg"], failure
+    # Neither stopped for now nor for good (headless_persist would have set the target).
+    assert desktop_state(REFUSED) == ["active", "graphical.target"]
+
+
 # Last: these runs stop a host and bring it back at another address.
 STOPPED = "vramfree-default-trixie"
 
@@ -217,9 +260,14 @@ def test_z_a_host_stopped_mid_run_is_named_the_others_finish_and_a_rerun_converg
             subprocess.run(["docker", "exec", name, "systemctl", "start", "display-manager.service"], check=True)
     stopped = []
 
+    seen_desktop_step = []
+
     def stop_at_the_web_ui_step(line):
-        # By then (linear strategy) every host is past the desktop step.
-        if not stopped and line.startswith("TASK [vramfree.webui.webui : "):
+        # The web UI's tasks after the desktop's (its preflight runs before): by then
+        # (linear strategy) every host is past the desktop step.
+        if line.startswith("TASK [vramfree.webui.headless : "):
+            seen_desktop_step.append(line)
+        if not stopped and seen_desktop_step and line.startswith("TASK [vramfree.webui.webui : "):
             subprocess.run(["docker", "stop", STOPPED], check=True, stdout=subprocess.DEVNULL)
             stopped.append(line.strip())
 
