@@ -156,16 +156,17 @@ def webui_unit_props(host, *props) -> dict:
     return dict(line.split("=", 1) for line in out.splitlines())
 
 
-def http_get(host, port, path, auth=None, timeout=60) -> str:
-    """GET a path of the web UI from inside the host (it listens on the host's loopback),
-    until it answers or ``timeout`` seconds have passed; ``auth`` is user:password."""
+def http_get(host, port, path, auth=None, timeout=60, address="127.0.0.1") -> str:
+    """GET a path of the web UI from inside the host (it listens on the host's loopback,
+    at ``address``), until it answers or ``timeout`` seconds have passed; ``auth`` is
+    user:password."""
     code = (
         "import base64,sys,urllib.request as u;r=u.Request(sys.argv[1]);"
         "a=sys.argv[2] if len(sys.argv)>2 else '';"
         "a and r.add_header('Authorization','Basic '+base64.b64encode(a.encode()).decode());"
         "print(u.urlopen(r,timeout=10).read().decode())"
     )
-    args = ["http://127.0.0.1:%d%s" % (port, path)] + ([auth] if auth else [])
+    args = ["http://%s:%d%s" % (address, port, path)] + ([auth] if auth else [])
     deadline = time.monotonic() + timeout
     while True:
         result = host.run("python3 -c " + " ".join(["%s"] * (len(args) + 1)), code, *args)

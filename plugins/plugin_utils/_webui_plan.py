@@ -18,6 +18,8 @@ import ipaddress
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _memory_mode
 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
+# What A1111, Forge, SD.Next and ComfyUI bind with no address flag.
+DEFAULT_BINDS = ('127.0.0.1', 'localhost')
 
 
 class PlanError(ValueError):
@@ -233,9 +235,9 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     then the user's ``flags`` on top (an explicit flag of theirs wins).
 
     A1111, Forge and SD.Next bind 127.0.0.1 by default and ``--listen`` means every
-    address, so a loopback bind removes ``--listen`` and ``--server-name``, and any
-    other address is given with ``--server-name``. ComfyUI binds 127.0.0.1 by default
-    and takes the address as ``--listen ADDR``.
+    address, so 127.0.0.1 (or localhost) removes ``--listen`` and ``--server-name``, and
+    any other address, another loopback one included, is given with ``--server-name``.
+    ComfyUI binds 127.0.0.1 by default and takes the address as ``--listen ADDR``.
     """
     if isinstance(port, bool):
         raise PlanError('webui_port must be a port number, got %r' % (port,))
@@ -248,7 +250,10 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     address = str(listen or '').strip()
     if not address:
         raise PlanError('webui_listen must be an address, got %r' % (listen,))
-    local = is_loopback(address)
+    # Only the address the UIs bind by default goes without a flag. Another loopback
+    # address (::1, 127.0.0.2) is given as asked: dropping it would bind 127.0.0.1 while
+    # the role probes and reports the address asked for.
+    local = address in DEFAULT_BINDS
     if ui == 'comfyui':
         result = {'listen': False if local else address, 'port': port}
     elif ui in ('a1111', 'forge', 'sdnext'):

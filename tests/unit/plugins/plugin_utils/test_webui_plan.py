@@ -241,7 +241,11 @@ def test_an_explicit_mode_wins_over_autotune(requested):
     [
         ("a1111", "127.0.0.1", {"listen": False, "server-name": False, "port": 7860}),
         ("a1111", "localhost", {"listen": False, "server-name": False, "port": 7860}),
-        ("forge", "::1", {"listen": False, "server-name": False, "port": 7860}),
+        # Other loopback addresses are bound as asked, where the role probes and reports
+        # them (they were dropped, and the UI bound 127.0.0.1).
+        ("forge", "::1", {"listen": False, "server-name": "::1", "port": 7860}),
+        ("a1111", "127.0.0.2", {"listen": False, "server-name": "127.0.0.2", "port": 7860}),
+        ("comfyui", "127.0.0.2", {"listen": "127.0.0.2", "port": 7860}),
         ("a1111", "192.168.1.50", {"listen": False, "server-name": "192.168.1.50", "port": 7860}),
         ("sdnext", "0.0.0.0", {"listen": False, "server-name": "0.0.0.0", "port": 7860}),
         ("comfyui", "127.0.0.1", {"listen": False, "port": 7860}),
