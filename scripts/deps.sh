@@ -4,7 +4,8 @@
 #   scripts/deps.sh            the virtual environment with the pinned tools of
 #                              requirements-dev.txt (no root needed: unit tests, lint)
 #   scripts/deps.sh --system   Debian's Docker engine, debootstrap, iptables, shellcheck,
-#                              git, ssh (as root: the steps that run containers, sanity)
+#                              git, ssh, systemd (as root: the steps that run containers,
+#                              sanity, the unit tests' systemd-analyze)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +20,8 @@ if [ "${1:-}" = --system ]; then
   # The stand-in libnvidia-ml.so.1 of the GPU double is compiled in the test run.
   command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
   command -v ssh >/dev/null || need_pkgs+=(openssh-client)
+  # The unit tests check the roles' systemd units with systemd-analyze verify.
+  command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
   python3 -c 'import ensurepip, venv' 2>/dev/null || need_pkgs+=(python3-venv)
   if [ ${#need_pkgs[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "run as root to install ${need_pkgs[*]} (or install them yourself)"

@@ -20,16 +20,34 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 from testinfra_support import converge_in_check_mode, http_get, inventory_hosts, reboot, webui_unit_props  # noqa: E402  pylint: disable=wrong-import-position
 
 UI_GPU_UUID = "GPU-8a2c4e61-0b7d-4f93-a5c8-2e61d0f4b7a9"
+A1111_DIR = "/home/sd/stable-diffusion-webui"
 HOSTS = {
     # The desktop shared the 4 GB GPU: stopped, 4029 MiB free, no memory flag.
-    "vramfree-webui-a1111": dict(ui="a1111", port=7860, desktop=False, memory=set(), cuda=None),
+    "vramfree-webui-a1111": dict(ui="a1111", port=7860, desktop=False, memory=set(), cuda=None, dir=A1111_DIR, data=[]),
     # vramfree_stop_desktop: false: 3329 MiB free beside it, below SD 1.5's 3584: medvram.
-    "vramfree-webui-keepdesktop": dict(ui="a1111", port=7860, desktop=True, memory={"--medvram"}, cuda=None),
+    "vramfree-webui-keepdesktop": dict(
+        ui="a1111", port=7860, desktop=True, memory={"--medvram"}, cuda=None, dir=A1111_DIR, data=[]
+    ),
     # Two GPUs: the UI takes the 6 GB one without a display; the desktop keeps the other.
-    "vramfree-webui-twogpus": dict(ui="a1111", port=7860, desktop=True, memory=set(), cuda=UI_GPU_UUID),
-    # ComfyUI, cloned by the role; 4029 MiB free is ComfyUI's normalvram for SD 1.5.
-    "vramfree-webui-comfyui": dict(ui="comfyui", port=8188, desktop=False, memory={"--normalvram"}, cuda=None),
+    "vramfree-webui-twogpus": dict(
+        ui="a1111", port=7860, desktop=True, memory=set(), cuda=UI_GPU_UUID, dir=A1111_DIR, data=[]
+    ),
+    # ComfyUI, cloned by the role into a folder with blanks and a percent sign, with data
+    # folders named likewise; 4029 MiB free is ComfyUI's normalvram for SD 1.5.
+    "vramfree-webui-comfyui": dict(
+        ui="comfyui",
+        port=8188,
+        desktop=False,
+        memory={"--normalvram"},
+        cuda=None,
+        dir="/home/sd/Comfy UI 100%",
+        data=["/srv/comfy outputs", "/srv/models 100%"],
+    ),
 }
+USER = "sd"
+HOME = "/home/sd"
+# Made by prepare.yml, the user's, in no ReadWritePaths=.
+NOT_LISTED = "/srv/not listed"
 MEMORY_FLAGS = {"--lowvram", "--medvram", "--medvram-sdxl", "--normalvram", "--highvram", "--novram"}
 API_AUTH = "sd:hunter2-api-secret"
 
@@ -39,11 +57,7 @@ def expect(host):
 
 
 def launch_file(host):
-    return (
-        "/home/sd/ComfyUI/webui-user.sh"
-        if expect(host)["ui"] == "comfyui"
-        else "/home/sd/stable-diffusion-webui/webui-user.sh"
-    )
+    return expect(host)["dir"] + "/webui-user.sh"
 
 
 def unit_props(host, *props):
@@ -170,10 +184,69 @@ def test_comfyui_keeps_an_argument_with_a_space_whole(host):
     args = process_args(host)
     if expect(host)["ui"] == "comfyui":
         assert args[args.index("--output-directory") + 1] == "/srv/comfy outputs/today"
-        assert host.file("/home/sd/ComfyUI/.git").is_directory
-        assert host.file("/home/sd/ComfyUI/main.py").user == "sd"
+        assert host.file(expect(host)["dir"] + "/.git").is_directory
+        assert host.file(expect(host)["dir"] + "/main.py").user == "sd"
     else:
         assert args[args.index("--ckpt-dir") + 1] == "/srv/sd models"
+
+
+def test_systemd_accepts_the_installed_unit(host):
+    # verify exits 0 on settings it ignores with a warning (a ReadWritePaths= path split
+    # at a blank), so any line it prints fails the test.
+    result = host.run("systemd-analyze verify --man=no /etc/systemd/system/webui.service")
+    assert (result.rc, result.stdout.strip(), result.stderr.strip()) == (0, "", ""), result
+
+
+def as_the_user(host, command, *args):
+    # root in the test hosts lacks CAP_SYS_PTRACE, so only the web UI's own user may look
+    # into its processes (/proc/PID/cwd, /proc/PID/root).
+    return host.run("setpriv --reuid=%s --regid=%s --init-groups -- " + command, USER, USER, *args)
+
+
+def ui_processes(host):
+    """The unit's main process and every process under it."""
+    pids, todo = [], [unit_props(host, "MainPID")["MainPID"]]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo += host.run("pgrep -P %s", pid).stdout.split()
+    return pids
+
+
+def test_the_ui_runs_from_its_folder(host):
+    pids = ui_processes(host)
+    # The launcher and the UI under it, at least.
+    assert len(pids) >= 2, pids
+    for pid in pids:
+        result = as_the_user(host, "readlink /proc/%s/cwd", pid)
+        assert (result.rc, result.stdout.rstrip("\n")) == (0, expect(host)["dir"]), (pid, result.stderr)
+
+
+def write_as_the_ui(host, folder):
+    """Create and remove a file in `folder` as the web UI's user, through the running
+    unit's own view of the file system (/proc/PID/root: its mount namespace, where
+    ProtectSystem=strict and ReadWritePaths= apply)."""
+    script = 'f="/proc/$1/root$2/.vramfree-write-check" && touch "$f" && rm "$f"'
+    return as_the_user(host, "sh -c %s check %s %s", script, unit_props(host, "MainPID")["MainPID"], folder)
+
+
+def test_the_ui_can_write_its_folder_its_data_folders_and_its_cache(host):
+    for folder in [expect(host)["dir"], *expect(host)["data"], HOME + "/.cache"]:
+        result = write_as_the_ui(host, folder)
+        assert result.rc == 0, (folder, result.stderr)
+    # A folder of the user's that no setting names stays read-only to the UI
+    # (ProtectSystem=strict): the check does look through the unit's sandbox.
+    assert as_the_user(host, "test -w %s", NOT_LISTED).rc == 0
+    result = write_as_the_ui(host, NOT_LISTED)
+    assert result.rc != 0 and "Read-only file system" in result.stderr, result
+
+
+def test_the_cache_folder_was_made_as_the_user(host):
+    # No one logged in as sd before the role ran, and nothing made ~/.cache: the role
+    # made it, as sd, private.
+    cache = host.file(HOME + "/.cache")
+    assert cache.is_directory and not cache.is_symlink
+    assert (cache.user, cache.group, cache.mode) == (USER, USER, 0o700)
 
 
 def test_the_second_run_did_not_restart_the_ui(host):
