@@ -2,8 +2,8 @@
 # TEST DOUBLE of AUTOMATIC1111's webui.sh (stable-diffusion-webui), for the molecule
 # hosts, which have no GPU and no network. It keeps the parts of the real launcher the
 # collection depends on: it sources webui-user.sh from its own folder, refuses to run
-# as root unless given -f, and runs launch.py with python_cmd (not exec'd, as the real
-# one does), which reads COMMANDLINE_ARGS. It makes the venv as the real one does, and
+# as root unless given -f, and runs launch.py with python_cmd (not exec'd, in the real
+# one's restart loop, so it exits 0 when Python is killed), which reads COMMANDLINE_ARGS. It makes the venv as the real one does, and
 # installs nothing into it.
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 
@@ -39,4 +39,14 @@ if [[ -z "${VIRTUAL_ENV}" ]]; then
   source "${venv_dir}"/bin/activate || exit 1
   python_cmd="${venv_dir}"/bin/python
 fi
-"${python_cmd:-python3}" -u launch.py "$@"
+# And as its webui.sh ends: launch.py in a loop that goes round again only when the UI asked
+# for a restart (tmp/restart). The loop's last command is that test, so the script exits 0
+# whatever became of Python, even when the kernel's OOM killer took it.
+KEEP_GOING=1
+export SD_WEBUI_RESTART=tmp/restart
+while [[ "$KEEP_GOING" -eq "1" ]]; do
+  "${python_cmd:-python3}" -u launch.py "$@"
+  if [[ ! -f tmp/restart ]]; then
+    KEEP_GOING=0
+  fi
+done
