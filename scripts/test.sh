@@ -82,6 +82,58 @@ check_scenarios_ran() {
   echo "Molecule scenarios run: $ran"
 }
 
+# Scenarios at a time (VRAMFREE_MOLECULE_JOBS, default 2): most of a scenario's time is
+# spent waiting on systemd, SSH and apt in its containers, so two lanes share the cores.
+# Each lane has its own ANSIBLE_HOME (molecule installs the collection there at every
+# run) and takes the longest scenario left; container names are the scenarios' own.
+MOLECULE_JOBS=${VRAMFREE_MOLECULE_JOBS:-2}
+# Longest first, from the step timings in README.md; a scenario not named here goes last.
+SCENARIO_ORDER="proxy hostile headless webui default benchmark restore webui_flags mitogen"
+
+molecule_lanes() {
+  local dir=$REPO_ROOT/build/molecule-lanes lane scenario name secs rc failed=""
+  rm -rf "$dir" && mkdir -p "$dir" "$REPO_ROOT/build/logs"
+  for scenario in $SCENARIO_ORDER; do
+    [[ " $* " == *" $scenario "* ]] && echo "$scenario"
+  done >"$dir/queue"
+  for scenario in "$@"; do
+    grep -qx "$scenario" "$dir/queue" || echo "$scenario" >>"$dir/queue"
+  done
+  step "molecule: $(wc -l <"$dir/queue") scenarios, $MOLECULE_JOBS at a time (logs in build/logs/molecule-*.log)"
+  for ((lane = 1; lane <= MOLECULE_JOBS; lane++)); do
+    (
+      export ANSIBLE_HOME=$REPO_ROOT/build/ansible-home-lane$lane
+      while [ ! -e "$dir/failed" ]; do
+        # sed -i replaces the queue file: the lock is on a file of its own.
+        # shellcheck disable=SC2016  # $1 is the inner shell's
+        scenario=$(flock "$dir/lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$dir/queue")
+        [ -n "$scenario" ] || break
+        start=$SECONDS
+        printf '  lane %d: %s\n' "$lane" "$scenario"
+        rc=0
+        bash scripts/molecule.sh test -s "$scenario" >"$REPO_ROOT/build/logs/molecule-$scenario.log" 2>&1 || rc=$?
+        echo "$scenario $((SECONDS - start)) $rc" >>"$dir/results"
+        printf '  lane %d: %s %s in %d s\n' "$lane" "$scenario" "$([ $rc = 0 ] && echo passed || echo FAILED)" \
+          $((SECONDS - start))
+        [ $rc = 0 ] || touch "$dir/failed"
+      done
+    ) &
+  done
+  wait
+  while read -r name secs rc; do
+    timings+=("$(printf '%-28s %4d s' "molecule $name" "$secs")")
+    if [ "$rc" = 0 ]; then ran_scenarios+=("$name"); else failed+=" $name"; fi
+  done <"$dir/results"
+  if [ -n "$failed" ]; then
+    summary
+    for name in $failed; do
+      printf '\nLast lines of molecule %s (all of them in build/logs/molecule-%s.log):\n' "$name" "$name"
+      tail -n 80 "$REPO_ROOT/build/logs/molecule-$name.log" | sed 's/^/  | /'
+    done
+    die "molecule failed:$failed"
+  fi
+}
+
 for s in $STEPS; do
   case $s in
     sysdeps) run_step "system packages" bash scripts/deps.sh --system ;;
@@ -100,10 +152,15 @@ for s in $STEPS; do
     build)   run_step "collection build" bash scripts/build-check.sh ;;
     molecule)
       scenarios=$(molecule_scenarios)
-      for scenario in $scenarios; do
-        run_step "molecule $scenario" bash scripts/molecule.sh test -s "$scenario"
-        ran_scenarios+=("$scenario")
-      done ;;
+      if [ "$MOLECULE_JOBS" -gt 1 ]; then
+        # shellcheck disable=SC2086  # one word per scenario
+        molecule_lanes $scenarios
+      else
+        for scenario in $scenarios; do
+          run_step "molecule $scenario" bash scripts/molecule.sh test -s "$scenario"
+          ran_scenarios+=("$scenario")
+        done
+      fi ;;
     *) die "unknown step '$s'" ;;
   esac
 done
