@@ -86,6 +86,17 @@ def play_recap(stdout: str) -> dict:
     return recap
 
 
+def changed_tasks(stdout: str) -> list:
+    """'TASK name: host' for each changed result in a run's output, for failure messages."""
+    found, task = [], ""
+    for line in stdout.splitlines():
+        if line.startswith("TASK ["):
+            task = line[6:].split("]", 1)[0]
+        elif line.startswith("changed: ["):
+            found.append("%s: %s" % (task, line[10:].split("]", 1)[0]))
+    return found
+
+
 def converge_in_check_mode(*args) -> dict:
     """Run the scenario's converge playbook again under --check: {host: recap counts}."""
     playbook = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "converge.yml"
