@@ -386,7 +386,8 @@ def test_the_webui_unit_is_the_same_whatever_the_role_waits():
     # webui_start_timeout is how long one run waits: were it in the unit, a run with a
     # longer wait would rewrite the unit and restart a UI that runs fine.
     variables = webui_variables("a1111", "/home/sd/stable-diffusion-webui", "/home/sd", [])
-    other = dict(variables, webui_start_timeout=15)
+    other = dict(variables)
+    other["webui_start_timeout"] = 15
     assert render(WEBUI_TEMPLATE, **variables) == render(WEBUI_TEMPLATE, **other)
 
 
