@@ -21,7 +21,7 @@ systemd sends to the journal:
 
 Root never opens LAUNCH_SCRIPT: this runs with the user's rights alone (an
 EnvironmentFile= would have systemd, as root, read wherever the user points it). The exit
-status is PROGRAM's, or 128 + the signal that ended it, so Restart=on-failure sees it;
+status is PROGRAM's, or 128 + the signal that ended it, as a shell's would be;
 SIGTERM and SIGINT are passed on to PROGRAM.
 """
 
