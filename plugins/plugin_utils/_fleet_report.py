@@ -92,6 +92,9 @@ def site_record(hostvars: dict) -> dict:
         'proxy': get('proxy_result'),
         'host': get('inventory_hostname'),
         'failure': get('vramfree_failure'),
+        # Set by the collection's fleet strategy when the host became unreachable: the
+        # task it was on (Ansible itself keeps no trace of it a play can read).
+        'lost_on': get('vramfree_unreachable_task'),
     }
 
 
@@ -129,7 +132,7 @@ def site_records(hostvars, hosts, reached=None) -> dict:
         reached = set(reached)
         for host, record in records.items():
             if host not in reached and not record['failure']:
-                record['failure'] = {'task': None, 'msg': _lost_msg(record), 'unreachable': True}
+                record['failure'] = {'task': record.get('lost_on'), 'msg': _lost_msg(record), 'unreachable': True}
     return records
 
 

@@ -23,6 +23,12 @@ description:
     fails where Mitogen is missing).
   - The collection's C(ansible.cfg) sets it. Set C(ANSIBLE_STRATEGY=linear) for one run
     without Mitogen.
+  - When a host becomes unreachable (it stopped answering, e.g. frozen by a wedged GPU
+    driver, and the SSH keepalives of the collection's C(ansible.cfg) gave up on it), it
+    records the name of the task the host was on as the host's fact
+    C(vramfree_unreachable_task), which Ansible keeps nowhere a play can read. The C(site)
+    playbook's report and its closing summary name that task; under another strategy they
+    say only how far the run had got on the host.
   - Under Mitogen, the ssh options of the inventory and of C(ansible.cfg) (C(ansible_ssh_common_args),
     C(ansible_ssh_extra_args), C(ssh_args)) come first on Mitogen's ssh command line, ahead of
     the options Mitogen derives itself (host key checking, port, user, compression, keepalives).
@@ -94,15 +100,46 @@ def _inventory_ssh_options_first(connection_class):
     connection_class.get_boot_command = get_boot_command
 
 
+def unreachable_tasks(results) -> dict:
+    """``{host name: task name}`` for each result of ``results`` that made its host
+    unreachable (not the ones whose task says ignore_unreachable: the host stays)."""
+    lost = {}
+    for result in results:
+        try:
+            if not result.is_unreachable():
+                continue
+            # ansible-core 2.19 calls them host and task; the result classes of earlier
+            # cores, _host and _task: a private API, so both are tried.
+            task = getattr(result, 'task', None) or result._task
+            host = getattr(result, 'host', None) or result._host
+            if task.ignore_unreachable:
+                continue
+            lost[host.name] = task.get_name()
+        except AttributeError:
+            # A result of another shape: the report then says how far the run got only.
+            continue
+    return lost
+
+
+class _NamesTheTaskAHostWasLostOn:
+    """Records, as a fact of the host, the task a host became unreachable on."""
+
+    def _process_pending_results(self, iterator, one_pass=False, max_passes=None):
+        results = super()._process_pending_results(iterator, one_pass=one_pass, max_passes=max_passes)
+        for host, task in unreachable_tasks(results).items():
+            self._variable_manager.set_nonpersistent_facts(host, {'vramfree_unreachable_task': task})
+        return results
+
+
 if MITOGEN:
     import mitogen.ssh  # pylint: disable=import-outside-toplevel,wrong-import-position
 
     _inventory_ssh_options_first(mitogen.ssh.Connection)
 
-    class StrategyModule(_FOUND, _LINEAR):  # type: ignore[valid-type,misc]
+    class StrategyModule(_NamesTheTaskAHostWasLostOn, _FOUND, _LINEAR):  # type: ignore[valid-type,misc]
         """linear, through Mitogen."""
 
 else:
 
-    class StrategyModule(_LINEAR):  # type: ignore[valid-type,misc,no-redef]
+    class StrategyModule(_NamesTheTaskAHostWasLostOn, _LINEAR):  # type: ignore[valid-type,misc,no-redef]
         """linear."""

@@ -138,6 +138,7 @@ def test_site_records_pick_what_site_set_and_tolerate_the_rest():
             "proxy": None,
             "host": "h",
             "failure": None,
+            "lost_on": None,
         },
         "down": {
             "before": None,
@@ -148,6 +149,7 @@ def test_site_records_pick_what_site_set_and_tolerate_the_rest():
             "proxy": None,
             "host": "down",
             "failure": None,
+            "lost_on": None,
         },
     }
 
@@ -183,6 +185,23 @@ def test_a_host_that_left_the_play_without_a_failure_is_reported_unreachable():
         fr.failure_lines({"hosts": {}})
     # Without reached (the filter's old call), nobody is taken for unreachable.
     assert fr.site_records(hostvars, ["lost"])["lost"]["failure"] is None
+
+
+def test_an_unreachable_host_is_reported_with_the_task_the_fleet_strategy_saw_it_lost_on():
+    task = "vramfree.webui.webui : Ask systemd about the web UI's unit"
+    hostvars = {
+        "frozen": {"vramfree_desktop_stopped": True, "vramfree_unreachable_task": task},
+        # A host that failed in site's block and was then lost keeps its own failure.
+        "failed": {"vramfree_failure": {"task": "t", "msg": "boom"}, "vramfree_unreachable_task": "later"},
+    }
+    records = fr.site_records(hostvars, ["frozen", "failed"], [])
+    assert records["frozen"]["failure"]["task"] == task
+    assert records["frozen"]["failure"]["unreachable"] is True
+    assert records["failed"]["failure"] == {"task": "t", "msg": "boom"}
+    assert fr.failure_lines(fr.build(records))[1] == (
+        "frozen: unreachable: the host stopped answering after the desktop step; run site again once it is back"
+        " (task: %s)" % task
+    )
     with pytest.raises(fr.ReportError, match="for reached"):
         fr.site_records(hostvars, ["ok"], "ok")
 

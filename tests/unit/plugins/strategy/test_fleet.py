@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import pathlib
 import subprocess
 import sys
 
@@ -41,9 +43,9 @@ def test_as_installed_here_it_is_mitogens_linear_where_mitogen_is_and_linear_whe
     assert fleet.MITOGEN is installed
     if installed:
         mixin = importlib.import_module('ansible_mitogen.strategy').StrategyMixin
-        assert fleet.StrategyModule.__mro__[1:3] == (mixin, LINEAR)
+        assert fleet.StrategyModule.__bases__ == (fleet._NamesTheTaskAHostWasLostOn, mixin, LINEAR)
     else:
-        assert fleet.StrategyModule.__bases__ == (LINEAR,)
+        assert fleet.StrategyModule.__bases__ == (fleet._NamesTheTaskAHostWasLostOn, LINEAR)
 
 
 def test_without_mitogen_it_is_linear_and_says_nothing(fresh, monkeypatch, capsys):
@@ -52,7 +54,7 @@ def test_without_mitogen_it_is_linear_and_says_nothing(fresh, monkeypatch, capsy
     monkeypatch.setitem(sys.modules, 'ansible_mitogen.strategy', None)
     fleet = fresh()
     assert fleet.MITOGEN is False
-    assert fleet.StrategyModule.__bases__ == (LINEAR,)
+    assert fleet.StrategyModule.__bases__ == (fleet._NamesTheTaskAHostWasLostOn, LINEAR)
     assert 'Mitogen' not in capsys.readouterr().err
 
 
@@ -70,7 +72,7 @@ def test_a_mitogen_that_refuses_to_load_gives_linear_and_a_warning(fresh, monkey
     monkeypatch.setattr(sys, 'meta_path', [_Refusing()] + sys.meta_path)
     fleet = fresh()
     assert fleet.MITOGEN is False
-    assert fleet.StrategyModule.__bases__ == (LINEAR,)
+    assert fleet.StrategyModule.__bases__ == (fleet._NamesTheTaskAHostWasLostOn, LINEAR)
     err = capsys.readouterr().err
     assert 'Mitogen is installed but cannot be used, running linear' in err and 'too old' in err
 
@@ -178,3 +180,66 @@ def test_the_fix_is_applied_once_however_often_the_plugin_is_loaded(fresh):
     argv = _mitogen_ssh_command(INVENTORY_SSH_ARGS)
     assert argv.count('Port=2222') == 1
     assert argv[1 : 1 + len(INVENTORY_SSH_ARGS)] == INVENTORY_SSH_ARGS
+
+
+PLAYBOOK = """
+- name: A run in which one host cannot be reached
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: First task, where the lost host is lost
+      ansible.builtin.ping:
+    - name: Second task
+      ansible.builtin.ping:
+
+- name: What the play can read about the lost host afterwards
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Print it
+      ansible.builtin.debug:
+        msg: "LOST_ON={{ hostvars['lost'].vramfree_unreachable_task | default('nothing') }}"
+"""
+
+
+def _closed_port():
+    import socket  # pylint: disable=import-outside-toplevel
+
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize('strategy', ['vramfree.webui.fleet', 'linear'])
+def test_a_real_run_records_the_task_a_host_became_unreachable_on(strategy, tmp_path):
+    # ansible-playbook itself, over ssh to a port where nothing listens (under Mitogen where
+    # it is installed): the lost host's fact names its task, which plain linear leaves
+    # nowhere (the second case, which shows this test can fail).
+    (tmp_path / 'play.yml').write_text(PLAYBOOK)
+    (tmp_path / 'hosts.yml').write_text(
+        'all:\n  hosts:\n    localhost: {ansible_connection: local, ansible_python_interpreter: %s}\n'
+        '    lost: {ansible_host: 127.0.0.1, ansible_port: %d, ansible_connection: ssh,'
+        ' ansible_ssh_common_args: "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}\n'
+        % (sys.executable, _closed_port())
+    )
+    # The tree tests/conftest.py put on sys.path: <base>/ansible_collections/vramfree/webui/...
+    base = pathlib.Path(importlib.util.find_spec(NAME).origin).parents[5]
+    env = dict(
+        os.environ,
+        ANSIBLE_STRATEGY=strategy,
+        ANSIBLE_COLLECTIONS_PATH=str(base),
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+    )
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'hosts.yml', 'play.yml'],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 4, run.stdout[-2000:] + run.stderr[-2000:]
+    want = 'First task, where the lost host is lost' if strategy != 'linear' else 'nothing'
+    assert 'LOST_ON=%s' % want in run.stdout, run.stdout[-2000:]
