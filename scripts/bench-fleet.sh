@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench-fleet: site on fleets of 1, 4 and 8 local test hosts, first run and re-run,
-# under Ansible's defaults, the shipped ansible.cfg and Mitogen. Prints a table and
-# writes build/bench-fleet.json; not part of the tests (it judges nothing). About 15
-# minutes on a 2-core machine. Options go to tests/bench/bench_fleet.py (--sizes, --configs).
+# under Ansible's defaults, the shipped ansible.cfg and Mitogen: wall and CPU time, changes
+# and tasks evaluated per host, and whether Mitogen's interpreter ran the modules. Prints a
+# table and writes build/bench-fleet.json; not part of the tests (it judges nothing). About
+# 15 minutes on a 2-core machine. Options go to tests/bench/bench_fleet.py (--sizes, --configs).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"

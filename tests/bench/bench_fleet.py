@@ -12,8 +12,10 @@ GTX 1060 whose desktop holds VRAM, the stand-in ComfyUI) get site twice: a first
 then the idempotent re-run. Each run's wall time (time.monotonic), the controller's CPU
 time (getrusage of the finished ansible-playbook and everything it waited for: forks,
 ssh clients, Mitogen's processes; not the ControlPersist masters, which outlive it) and
-the changed count of the recap are recorded; before each run it waits (up to 90 s) for
-the load average to fall under the CPU count. Prints a Markdown table and writes the
+the changed count and the tasks evaluated per host of the recap are recorded; before
+each run it waits (up to 90 s) for the load average to fall under the CPU count. After
+each fleet's re-run, one untimed ad-hoc command asks every host which process ran its
+module, to show whether Mitogen's interpreter did. Prints a Markdown table and writes the
 figures as JSON. A benchmark: it prints figures and never judges them.
 
 Run through scripts/bench-fleet.sh, which installs what it needs first:
@@ -146,15 +148,100 @@ def setup_hosts(platforms: list, groups: dict) -> pathlib.Path:
     return path
 
 
+RECAP_LINE = re.compile(r"^(\S+)\s+:\s+(ok=\d+.*)$")
+
+
 def recap(output: str) -> dict:
+    """The recap's totals, and the tasks evaluated on each host.
+
+    The recap prints Ansible's AggregateStats (ansible/executor/stats.py) whatever the
+    callback's display_skipped_hosts or display_ok_hosts say, so the count does not
+    depend on which results the callback chose to show. The strategy files each task
+    result of a host under exactly one of ok, skipped, failed (failures), rescued (a
+    failure inside a block with a rescue) or unreachable (dark); changed and ignored
+    are counted on top of ok (a changed result, and an ignored failure or unreachable,
+    are also an ok), so adding them in would count those results twice. An include is
+    one ok per host; a loop is one result, whatever its items.
+    """
     totals = {"ok": 0, "changed": 0, "failed": 0, "unreachable": 0}
+    per_host = {}
+    # profile_tasks prints its task timings after the recap as "role : task ---- 1.23s":
+    # only lines that go on with ok= are the recap's.
     for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            counts = dict(re.findall(r"(\w+)=(\d+)", match.group(2)))
-            for key in totals:
-                totals[key] += int(counts.get(key, 0))
-    return totals
+        match = RECAP_LINE.match(line.strip())
+        if not match:
+            continue
+        counts = {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))}
+        for key in totals:
+            totals[key] += counts.get(key, 0)
+        per_host[match.group(1)] = sum(
+            counts.get(key, 0) for key in ("ok", "skipped", "failed", "rescued", "unreachable")
+        )
+    tasks = sorted(per_host.values())
+    return dict(
+        totals,
+        tasks_per_host=per_host,
+        tasks_mean=round(sum(tasks) / len(tasks), 1) if tasks else None,
+        tasks_min=tasks[0] if tasks else None,
+        tasks_max=tasks[-1] if tasks else None,
+    )
+
+
+def tasks_text(res: dict) -> str:
+    if res["tasks_mean"] is None:
+        return "-"
+    if res["tasks_min"] == res["tasks_max"]:
+        return str(res["tasks_min"])
+    return "%.1f (%d-%d)" % (res["tasks_mean"], res["tasks_min"], res["tasks_max"])
+
+
+PARENT_MARK = "vramfree-module-parent:"
+# Under Mitogen the module runs inside its interpreter on the host, whose command line
+# reads "/usr/bin/python3.X(mitogen:user@controller:pid)"; under Ansible's own
+# strategies its parent is the python3 that Ansible started for that one module.
+PARENT_COMMAND = "printf '%s %%s\\n' \"$(tr '\\0' ' ' </proc/$PPID/cmdline)\"" % PARENT_MARK
+
+
+def module_parents(config: str, group: str, inventory: pathlib.Path, label: str) -> dict:
+    """The command line of the process that ran a module on each host of the group, asked
+    by one ad-hoc shell command under the configuration's own settings. Outside the timed
+    runs, so that the figures are those of site alone."""
+    proc = subprocess.run(
+        ["ansible", group, "-i", str(inventory), "-m", "ansible.builtin.shell", "-a", PARENT_COMMAND],
+        env=run_env(config),
+        check=False,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    (WORK / "logs" / (label + ".log")).write_text(proc.stdout, encoding="utf-8")
+    parents = {}
+    host = None
+    # The default callback prints each host's result as "host | CHANGED | rc=0 >>" and
+    # then the command's stdout.
+    for line in proc.stdout.splitlines():
+        header = re.match(r"^(\S+) \| \S+ \| rc=-?\d+ >>$", line)
+        if header:
+            host = header.group(1)
+        elif host and line.startswith(PARENT_MARK):
+            parents[host] = line[len(PARENT_MARK) :].strip()
+    return parents
+
+
+def parent_text(config: str, res: dict) -> str:
+    """One line on whether Mitogen's interpreter ran the modules, for the printed output."""
+    under = res["under_mitogen"]
+    size = res["hosts"]
+    asked = len(res["module_parents"])
+    text = "modules' parent: Mitogen's interpreter on %d of %d host(s)" % (under, size)
+    if asked < size:
+        text += ", %d host(s) did not answer (log: %s)" % (size - asked, res["parents_log"])
+    if config == "mitogen" and under < size:
+        text += "  NOT under Mitogen"
+    sample = next(iter(res["module_parents"].values()), None)
+    if sample is not None:
+        text += "  (e.g. %s)" % sample
+    return text
 
 
 def settle(limit_s: float = 90.0) -> float:
@@ -202,7 +289,7 @@ def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> 
 def markdown(results: list, sizes: list, configs: list) -> str:
     head = ["Hosts", "Run"]
     for config in configs:
-        head += ["%s: wall s" % CONFIGS[config], "CPU s", "changed"]
+        head += ["%s: wall s" % CONFIGS[config], "CPU s", "changed", "tasks/host"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for size in sizes:
         for run in ("first", "re-run"):
@@ -210,12 +297,18 @@ def markdown(results: list, sizes: list, configs: list) -> str:
             for config in configs:
                 found = [r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, run)]
                 if not found:
-                    row += ["-", "-", "-"]
+                    row += ["-", "-", "-", "-"]
                     continue
                 res = found[0]
                 failed = "" if res["rc"] == 0 else " (failed)"
-                row += ["%.1f%s" % (res["wall_s"], failed), "%.1f" % res["cpu_s"], str(res["changed"])]
+                row += ["%.1f%s" % (res["wall_s"], failed), "%.1f" % res["cpu_s"], str(res["changed"]), tasks_text(res)]
             lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    for config in configs:
+        for size in sizes:
+            found = [r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, "re-run")]
+            if found and "module_parents" in found[0]:
+                lines.append("%s, %d host(s): %s" % (CONFIGS[config], size, parent_text(config, found[0])))
     return "\n".join(lines)
 
 
@@ -278,7 +371,7 @@ def main(argv=None) -> int:
                     res = dict(timed_site(config, group, inventory, label), config=config, hosts=size, run=run)
                     results.append(res)
                     print(
-                        "  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d%s"
+                        "  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d  tasks/host %s%s"
                         % (
                             config,
                             size,
@@ -286,10 +379,19 @@ def main(argv=None) -> int:
                             res["wall_s"],
                             res["cpu_s"],
                             res["changed"],
+                            tasks_text(res),
                             "" if res["rc"] == 0 else "  FAILED (log: %s)" % (WORK / "logs" / (label + ".log")),
                         ),
                         flush=True,
                     )
+                parents_label = "%s-%d-parents" % (config, size)
+                parents = module_parents(config, group, inventory, parents_label)
+                res.update(
+                    module_parents=parents,
+                    under_mitogen=sum("(mitogen:" in cmdline for cmdline in parents.values()),
+                    parents_log=str(WORK / "logs" / (parents_label + ".log")),
+                )
+                print("  %-8s %d host(s) %s" % (config, size, parent_text(config, res)), flush=True)
         load_end = os.getloadavg()
     finally:
         playbook(
