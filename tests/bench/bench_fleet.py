@@ -145,6 +145,13 @@ def setup_hosts(platforms: list, groups: dict) -> pathlib.Path:
     )
     if proc.returncode:
         raise SystemExit("preparing the hosts failed: %s\n%s" % (WORK / "logs" / "prepare.log", proc.stdout[-3000:]))
+    proc = playbook(
+        [str(ROOT / "tests/bench/acl.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
+        env,
+        WORK / "logs" / "acl.log",
+    )
+    if proc.returncode:
+        raise SystemExit("installing acl failed: %s\n%s" % (WORK / "logs" / "acl.log", proc.stdout[-3000:]))
     return path
 
 
