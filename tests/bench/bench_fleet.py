@@ -137,21 +137,15 @@ def setup_hosts(platforms: list, groups: dict) -> pathlib.Path:
     inventory = {"all": {"hosts": hosts, "children": children}}
     path = WORK / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory, sort_keys=True), encoding="utf-8")
-    # molecule/webui/prepare.yml: the desktop GPU box, then the stand-in web UI.
-    proc = playbook(
-        [str(ROOT / "molecule/webui/prepare.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
-        env,
-        WORK / "logs" / "prepare.log",
-    )
-    if proc.returncode:
-        raise SystemExit("preparing the hosts failed: %s\n%s" % (WORK / "logs" / "prepare.log", proc.stdout[-3000:]))
-    proc = playbook(
-        [str(ROOT / "tests/bench/acl.yml"), "-i", str(path), "--forks", str(len(hosts) + 1)],
-        env,
-        WORK / "logs" / "acl.log",
-    )
-    if proc.returncode:
-        raise SystemExit("installing acl failed: %s\n%s" % (WORK / "logs" / "acl.log", proc.stdout[-3000:]))
+    # molecule/webui/prepare.yml: the desktop GPU box, then the stand-in web UI; then acl,
+    # which Ansible's defaults (no pipelining) need to act as the web UI's user.
+    for book, log, what in (
+        ("molecule/webui/prepare.yml", "prepare.log", "preparing the hosts"),
+        ("tests/bench/acl.yml", "acl.log", "installing acl"),
+    ):
+        proc = playbook([str(ROOT / book), "-i", str(path), "--forks", str(len(hosts) + 1)], env, WORK / "logs" / log)
+        if proc.returncode:
+            raise SystemExit("%s failed: %s\n%s" % (what, WORK / "logs" / log, proc.stdout[-3000:]))
     return path
 
 

@@ -299,8 +299,10 @@ def test_z_hosts_frozen_or_stopped_mid_run_are_named_with_their_task_the_others_
         recap = play_recap(run.stdout)
         assert frozen_at, run.stdout[-3000:]
         assert set(named_at) == {FROZEN, STOPPED}, run.stdout[-3000:]
-        print("frozen host named unreachable %.0f s after the freeze" % (named_at[FROZEN] - frozen_at[0]))
-        assert named_at[FROZEN] - frozen_at[0] < NAMED_WITHIN, run.stdout[-3000:]
+        assert named_at[FROZEN] - frozen_at[0] < NAMED_WITHIN, "named %.0f s after the freeze\n%s" % (
+            named_at[FROZEN] - frozen_at[0],
+            run.stdout[-3000:],
+        )
         assert (recap[FROZEN]["unreachable"], recap[STOPPED]["unreachable"]) == (1, 1), run.stdout[-3000:]
         others = sorted(set(HOSTS) - {STOPPED, FROZEN})
         assert {h: (recap[h]["failed"], recap[h]["unreachable"]) for h in others} == dict.fromkeys(others, (0, 0))
