@@ -5,8 +5,8 @@
 
 """Choose a web UI's memory mode from the VRAM a GPU has free.
 
-The table says, per UI and model family, the least free VRAM (MiB) each mode needs; the
-fastest mode that fits wins. docs/memory-modes.md gives the source of every number.
+The table (each UI profile's ``thresholds``) says, per UI and model family, the least
+free VRAM (MiB) each mode needs; the fastest mode that fits wins. docs/memory-modes.md gives the source of every number.
 A UI that picks a memory mode by itself when given none (SD.Next) never gets ``none``
 on a GPU where it would: the mode it would run, or a faster one that fits, is written
 out instead, so the launch file and the report say what runs.
@@ -15,39 +15,16 @@ out instead, so the launch file and the report say what runs.
 from __future__ import annotations
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
+from ansible_collections.vramfree.webui.plugins.module_utils._profiles import PROFILES
 
 MODELS = ('sd15', 'sdxl')
 
-# Least free MiB per mode. The slowest mode listed is the floor: it is returned when
-# nothing faster fits. Modes of the UI that are not listed are never chosen unless a
-# thresholds override adds them.
-THRESHOLDS = {
-    'a1111': {
-        'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
-        'sdxl': {'none': 10240, 'medvram-sdxl': 7168, 'lowvram': 0},
-    },
-    'forge': {
-        'sd15': {'none': 3584, 'always-low-vram': 1024, 'always-no-vram': 0},
-        'sdxl': {'none': 7168, 'always-low-vram': 3072, 'always-no-vram': 0},
-    },
-    'sdnext': {
-        'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
-        'sdxl': {'none': 10240, 'medvram': 6144, 'lowvram': 0},
-    },
-    'comfyui': {
-        'sd15': {'highvram': 6144, 'normalvram': 3584, 'lowvram': 1024, 'novram': 0},
-        'sdxl': {'highvram': 12288, 'normalvram': 7168, 'lowvram': 3072, 'novram': 0},
-    },
-}
-
-
-# What a UI runs with no memory flag, by the GPU's total memory in whole GiB: the first
-# row whose limit the total does not exceed. SD.Next (modules/shared_defaults.py,
-# get_default_modes) rounds the total to whole GiB and, unless --medvram or --lowvram is
-# given, turns --lowvram on up to 4 and --medvram up to 12.
-OWN_MODES = {
-    'sdnext': ((4, 'lowvram'), (12, 'medvram')),
-}
+# The tables are read from PROFILES at each call, so a profile added or changed there is
+# all it takes. Per UI and model family, the least free MiB per mode: the slowest mode
+# listed is the floor, returned when nothing faster fits, and modes of the UI that are not
+# listed are never chosen unless a thresholds override adds them. ``own_modes``: what the
+# UI runs with no memory flag, by the GPU's total memory in whole GiB, the first row whose
+# limit the total does not exceed.
 
 
 class MemoryModeError(ValueError):
@@ -61,7 +38,7 @@ def own_mode(ui, total_mib):
         return None
     # round() as SD.Next rounds (half to even), so 12.5 GiB counts as 12 there and here.
     gib = round(total_mib / 1024)
-    for limit, mode in OWN_MODES.get(ui, ()):
+    for limit, mode in PROFILES.get(ui, {}).get('own_modes', ()):
         if gib <= limit:
             return mode
     return None
@@ -121,18 +98,18 @@ def table(ui, model, thresholds=None):
     """The thresholds for ``ui`` and ``model`` with ``thresholds`` applied, fastest first.
 
     ``thresholds`` is either ``{mode: MiB}`` for the UI and model asked, or the nested
-    ``{ui: {model: {mode: MiB}}}`` shape of THRESHOLDS. ``None`` as a value drops a mode.
+    ``{ui: {model: {mode: MiB}}}`` shape of the profiles' tables. ``None`` as a value drops a mode.
     """
-    if ui not in THRESHOLDS:
-        raise MemoryModeError('unknown ui %r; one of %s' % (ui, ', '.join(sorted(THRESHOLDS))))
+    if ui not in PROFILES:
+        raise MemoryModeError('unknown ui %r; one of %s' % (ui, ', '.join(sorted(PROFILES))))
     if model not in MODELS:
         raise MemoryModeError('unknown model family %r; one of %s' % (model, ', '.join(MODELS)))
-    merged = dict(THRESHOLDS[ui][model])
+    merged = dict(PROFILES[ui]['thresholds'][model])
     modes = catalog.memory_modes(ui)
     override = thresholds or {}
     if not isinstance(override, dict):
         raise MemoryModeError('thresholds must be a dict, got %s' % type(override).__name__)
-    if override and all(key in THRESHOLDS for key in override):
+    if override and all(key in PROFILES for key in override):
         override = (override.get(ui) or {}).get(model) or {}
     for mode, mib in override.items():
         if mode not in modes and catalog.ignored_memory_mode(ui, mode):

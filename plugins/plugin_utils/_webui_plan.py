@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 
+from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _memory_mode
 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
@@ -234,10 +235,11 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     """The ``flags`` for webui_flags: the bind address and port in the UI's own terms,
     then the user's ``flags`` on top (an explicit flag of theirs wins).
 
-    A1111, Forge and SD.Next bind 127.0.0.1 by default and ``--listen`` means every
-    address, so 127.0.0.1 (or localhost) removes ``--listen`` and ``--server-name``, and
-    any other address, another loopback one included, is given with ``--server-name``.
-    ComfyUI binds 127.0.0.1 by default and takes the address as ``--listen ADDR``.
+    The UI's profile says how it binds (``bind``). ``server-name`` (A1111, Forge, SD.Next):
+    127.0.0.1 by default and ``--listen`` means every address, so 127.0.0.1 (or localhost)
+    removes ``--listen`` and ``--server-name``, and any other address, another loopback
+    one included, is given with ``--server-name``. ``listen`` (ComfyUI): 127.0.0.1 by
+    default, and the address as ``--listen ADDR``.
     """
     if isinstance(port, bool):
         raise PlanError('webui_port must be a port number, got %r' % (port,))
@@ -254,16 +256,54 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     # address (::1, 127.0.0.2) is given as asked: dropping it would bind 127.0.0.1 while
     # the role probes and reports the address asked for.
     local = address in DEFAULT_BINDS
-    if ui == 'comfyui':
+    try:
+        bind = _profiles.profile(ui)['bind']
+    except _profiles.ProfileError as exc:
+        raise PlanError(str(exc)) from None
+    if bind == 'listen':
         result = {'listen': False if local else address, 'port': port}
-    elif ui in ('a1111', 'forge', 'sdnext'):
-        result = {'listen': False, 'server-name': False if local else address, 'port': port}
     else:
-        raise PlanError('unknown ui %r' % (ui,))
+        result = {'listen': False, 'server-name': False if local else address, 'port': port}
     for name, value in (flags or {}).items():
         # The user's key replaces the role's whichever way it is spelt (--port, port).
         key = str(name)[2:] if str(name).startswith('--') else str(name)
         for ours in [k for k in result if k.replace('_', '-') == key.replace('_', '-')]:
             del result[ours]
         result[key] = value
+    return result
+
+
+def plan(
+    gpu_vram,
+    ui='a1111',
+    gpu='auto',
+    ignore_units=None,
+    model='sd15',
+    requested='auto',
+    thresholds=None,
+    service_active=False,
+    tuned=None,
+    listen='127.0.0.1',
+    port=7860,
+    flags=None,
+    memory=True,
+) -> dict:
+    """The whole plan for the web UI from one VRAM snapshot: what ``site``, the webui role
+    and the benchmark all decide the same way.
+
+    ``vram`` is the snapshot with the processes of ``ignore_units`` (the web UI's own unit)
+    taken out (:func:`without_units`); ``gpu`` the GPU and whether the desktop stops
+    (:func:`gpu_plan`); ``memory`` the memory mode (:func:`memory_plan`), None where it
+    cannot be chosen yet (no GPU and ``auto``) or was not asked for (``memory=False``, as
+    ``site`` plans before the desktop stops); ``flags`` the launch flags
+    (:func:`launch_flags`); ``configure`` whether the role configures the UI at all (a
+    GPU was found, or a mode was forced).
+    """
+    vram = without_units(gpu_vram, ignore_units)
+    chosen = gpu_plan(vram, gpu)
+    configure = chosen['index'] is not None or requested != 'auto'
+    result = {'vram': vram, 'gpu': chosen, 'configure': configure, 'memory': None, 'flags': None}
+    if memory and configure:
+        result['memory'] = memory_plan(vram, chosen['index'], ui, model, requested, thresholds, service_active, tuned)
+        result['flags'] = launch_flags(ui, listen, port, flags)
     return result

@@ -11,7 +11,6 @@ import pytest
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _flag_catalog as catalog
 from ansible_collections.vramfree.webui.plugins.modules import webui_flags
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'launch'
 
@@ -129,8 +128,8 @@ def test_module_choices_are_every_memory_mode_of_every_ui():
 
 
 def test_threshold_table_only_uses_modes_the_catalog_knows():
-    for ui, models in _memory_mode.THRESHOLDS.items():
-        for model, modes in models.items():
+    for ui, entry in catalog.CATALOG.items():
+        for model, modes in entry['thresholds'].items():
             assert set(modes) <= set(catalog.memory_modes(ui)), (ui, model)
             assert min(modes.values()) == 0, (ui, model)
 

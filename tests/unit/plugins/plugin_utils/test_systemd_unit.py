@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vramfree.webui.plugins.filter.systemd_escape import FilterModule
+from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _systemd_unit as unit
 from ansible_collections.vramfree.webui.plugins.plugin_utils._systemd_unit import UnitValueError
 
@@ -327,7 +328,7 @@ def webui_variables(ui, webui_dir, home, data_dirs, python="/usr/bin/python3"):
         webui_dir=webui_dir,
         webui_user="sd",
         webui_data_dirs=data_dirs,
-        webui_comfyui_python=python,
+        webui_python=python,
         webui_conflicts_desktop=True,
         webui_start_timeout=1800,
         _webui_nvidia_unit=NVIDIA_UNIT.name,
@@ -336,7 +337,8 @@ def webui_variables(ui, webui_dir, home, data_dirs, python="/usr/bin/python3"):
         _webui_home=home,
         _webui_launch_file=launch_file,
         _webui_launcher="/usr/local/libexec/vramfree-webui/launch-with-args.py",
-        _webui_defaults={ui: {"launch_file": "webui-user.sh"}},
+        _webui_profile=_profiles.play_view(ui),
+        _webui_entry=_profiles.play_view(ui)["entry"],
     )
 
 
@@ -398,8 +400,8 @@ def test_the_webui_unit_is_the_same_whatever_the_role_waits():
         ("webui_dir", "stable-diffusion-webui"),
         ("webui_data_dirs", ["/srv/out", "outputs"]),
         ("webui_data_dirs", ["/srv/out\0x"]),
-        ("webui_comfyui_python", "/usr/bin/python3\nUser=root"),
-        ("webui_comfyui_python", "venv/bin/python"),
+        ("webui_python", "/usr/bin/python3\nUser=root"),
+        ("webui_python", "venv/bin/python"),
     ],
 )
 def test_the_webui_unit_refuses_a_value_it_cannot_write(variable, value):

@@ -273,5 +273,37 @@ def test_bad_ports_are_refused(port, message):
 def test_empty_address_and_unknown_ui_are_refused():
     with pytest.raises(plan.PlanError, match="webui_listen must be an address"):
         plan.launch_flags("a1111", "", 7860)
-    with pytest.raises(plan.PlanError, match="unknown ui 'invoke'"):
+    with pytest.raises(plan.PlanError, match="unknown web UI 'invoke'; one of a1111, forge, sdnext, comfyui"):
         plan.launch_flags("invoke", "127.0.0.1", 7860)
+
+
+# plan: the one decision site, the role and the benchmark share --------------------------
+
+
+def test_the_plan_counts_the_web_uis_own_vram_free_and_decides_everything_from_it():
+    # The web UI runs and holds 2600 MiB: with it counted as used, 1429 MiB free gives
+    # lowvram; counted free (4029 MiB) no memory flag at all.
+    snapshot = facts(gtx970(free=1429, used=2601, procs=[WEBUI, XORG]))
+    result = plan.plan(snapshot, "a1111", ignore_units=["webui.service"], listen="127.0.0.1", port=7861)
+    assert result["vram"]["gpus"][0]["memory_free_mib"] == 4029
+    assert (result["gpu"]["index"], result["gpu"]["stop_desktop"], result["configure"]) == (0, True, True)
+    assert (result["memory"]["mode"], result["memory"]["source"]) == ("none", "table")
+    assert result["flags"] == {"listen": False, "server-name": False, "port": 7861}
+    without = plan.plan(snapshot, "a1111")
+    assert without["memory"]["mode"] == "lowvram"
+
+
+def test_a_gpu_only_plan_decides_no_memory_mode():
+    result = plan.plan(facts(gtx970(), gtx970(1, display=False, free=7000)), memory=False)
+    assert (result["gpu"]["index"], result["gpu"]["stop_desktop"]) == (1, False)
+    assert (result["memory"], result["flags"]) == (None, None)
+
+
+def test_no_gpu_leaves_the_ui_unconfigured_unless_a_mode_is_forced():
+    empty = {"backend": "none", "gpus": []}
+    assert plan.plan(empty)["configure"] is False
+    assert plan.plan(empty)["memory"] is None
+    forced = plan.plan(empty, "comfyui", requested="lowvram", listen="10.0.0.5")
+    assert forced["configure"] is True
+    assert forced["memory"]["mode"] == "lowvram"
+    assert forced["flags"] == {"listen": "10.0.0.5", "port": 7860}

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Measure the host's VRAM and plan the web UI on it (docs: plugins/modules/webui_plan.py).
+
+The measurement and the autotune file are read on the host by modules; every decision
+is plugin_utils/_webui_plan.py's, on the controller.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan
+
+ARGUMENT_SPEC = dict(
+    ui=dict(type='str', default='a1111', choices=list(_profiles.PROFILES)),
+    gpu=dict(type='raw', default='auto'),
+    ignore_units=dict(type='list', elements='str', default=[]),
+    model=dict(type='str', default='sd15'),
+    memory_mode=dict(type='str', default='auto'),
+    thresholds=dict(type='dict', default={}),
+    service_active=dict(type='bool', default=False),
+    tuned_file=dict(type='path'),
+    listen=dict(type='str', default='127.0.0.1'),
+    port=dict(type='raw', default=7860),
+    flags=dict(type='dict', default={}),
+    memory=dict(type='bool', default=True),
+    gpu_vram=dict(type='dict'),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        result['changed'] = False
+        try:
+            return self._plan(result, args, task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    def _plan(self, result, args, task_vars):
+
+        gpu_vram = args['gpu_vram']
+        if gpu_vram is None:
+            measured = self._module('vramfree.webui.gpu_vram_facts', {}, task_vars)
+            gpu_vram = measured['ansible_facts']['gpu_vram']
+            # As the module itself would: the fact other plays and roles read.
+            result['ansible_facts'] = measured['ansible_facts']
+            result['warnings'] = measured.get('warnings', [])
+
+        tuned = None
+        if args['tuned_file'] and args['memory'] and args['memory_mode'] == 'auto':
+            tuned = self._tuned(args['tuned_file'], task_vars)
+        try:
+            planned = _webui_plan.plan(
+                gpu_vram,
+                ui=args['ui'],
+                gpu=args['gpu'],
+                ignore_units=args['ignore_units'],
+                model=args['model'],
+                requested=args['memory_mode'],
+                thresholds=args['thresholds'],
+                service_active=args['service_active'],
+                tuned=tuned,
+                listen=args['listen'],
+                port=args['port'],
+                flags=args['flags'],
+                memory=args['memory'],
+            )
+        except _webui_plan.PlanError as exc:
+            result.update(failed=True, msg=str(exc), gpu_vram=gpu_vram)
+            return result
+        result.update(planned, gpu_vram=gpu_vram)
+        return result
+
+    def _module(self, name, module_args, task_vars):
+        answer = self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+        if answer.get('failed'):
+            raise AnsibleActionFail('webui_plan: %s failed: %s' % (name, answer.get('msg', answer)))
+        return answer
+
+    def _tuned(self, path, task_vars):
+        """The autotune file's text, or None where there is none. The benchmark playbook
+        writes it as root in a root folder: nothing of the web UI's user is read."""
+        answer = self._execute_module(
+            module_name='ansible.builtin.slurp', module_args={'src': path}, task_vars=task_vars
+        )
+        if answer.get('failed') or 'content' not in answer:
+            return None
+        return base64.b64decode(answer['content']).decode('utf-8', 'replace')

@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: webui_plan
+short_description: Measure a host's VRAM and plan its web UI, GPU, memory mode and flags
+version_added: 0.3.0
+description:
+  - Measures the host's VRAM with M(vramfree.webui.gpu_vram_facts) (or takes a measurement
+    given in O(gpu_vram)) and decides, as C(site), the webui role and the benchmark all do,
+    which GPU the web UI gets and whether the desktop must stop for it, the memory mode the
+    free VRAM allows, and the flags that bind the UI to the address and port asked.
+  - The processes of O(ignore_units) (the web UI's own unit) count as free VRAM, since a running
+    web UI is neither the leftover of the desktop nor less room for itself.
+  - The memory mode comes from the mode asked (O(memory_mode)), else from the mode the
+    benchmark playbook's autotune measured (O(tuned_file)) while the UI, model family, GPU
+    and its free VRAM are those it was measured with, else from the memory-mode table of
+    the UI's profile (docs/memory-modes.md).
+  - Runs as an action plugin. The host only answers the measurement and the read of
+    O(tuned_file); every decision is made on the controller.
+author:
+  - vramfree.webui contributors (@vramfree)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.facts
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: It only reads; it does the same in check mode.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+    details: Sets the C(gpu_vram) fact of its measurement, as M(vramfree.webui.gpu_vram_facts) does.
+  platform:
+    platforms: posix
+options:
+  ui:
+    description: The web UI, one of the profiles (docs/extending.md).
+    type: str
+    choices: [a1111, forge, sdnext, comfyui]
+    default: a1111
+  gpu:
+    description: V(auto), or the index of the GPU the web UI runs on.
+    type: raw
+    default: auto
+  ignore_units:
+    description: Systemd units whose processes' VRAM counts as free (the web UI's own).
+    type: list
+    elements: str
+    default: []
+  model:
+    description: The model family the memory mode is chosen for, V(sd15) or V(sdxl).
+    type: str
+    default: sd15
+  memory_mode:
+    description: V(auto) to choose the mode, V(keep) to leave the launch file's, or a mode of the UI.
+    type: str
+    default: auto
+  thresholds:
+    description: Overrides of the memory-mode table, as the P(vramfree.webui.memory_mode#filter) filter takes them.
+    type: dict
+    default: {}
+  service_active:
+    description:
+      - Whether the web UI runs now. On a GPU that cannot list its processes, its VRAM cannot
+        be told from the free VRAM, so the launch file's mode is kept.
+    type: bool
+    default: false
+  tuned_file:
+    description:
+      - The benchmark playbook's autotune file on the host (root's, in a root folder). Read
+        only when O(memory_mode=auto); a missing file is no autotune.
+    type: path
+  listen:
+    description: The address the web UI binds.
+    type: str
+    default: 127.0.0.1
+  port:
+    description: The port the web UI listens on.
+    type: raw
+    default: 7860
+  flags:
+    description: The user's own flags, which win over the bind flags planned.
+    type: dict
+    default: {}
+  memory:
+    description:
+      - Plan the memory mode and flags too. V(false) plans the GPU only, as C(site) does before
+        the desktop stops.
+    type: bool
+    default: true
+  gpu_vram:
+    description: A measurement (the C(gpu_vram) fact) to plan from instead of measuring.
+    type: dict
+"""
+
+EXAMPLES = r"""
+- name: Plan the web UI on this host
+  vramfree.webui.webui_plan:
+    ui: comfyui
+    ignore_units: [webui.service]
+    listen: 127.0.0.1
+    port: 8188
+  register: plan
+
+- name: Say the memory mode, and why
+  ansible.builtin.debug:
+    msg: "{{ plan.memory.reason }}"
+  when: plan.configure
+"""
+
+RETURN = r"""
+gpu_vram:
+  description: The measurement planned from (the C(gpu_vram) fact, see M(vramfree.webui.gpu_vram_facts)).
+  returned: always
+  type: dict
+vram:
+  description: The measurement with the processes of O(ignore_units) counted as free.
+  returned: success
+  type: dict
+gpu:
+  description: The web UI's GPU.
+  returned: success
+  type: dict
+  contains:
+    index:
+      description: The GPU's index, null when the host has none.
+      type: int
+    uuid:
+      description: The GPU's UUID.
+      type: str
+    pinned:
+      description: Whether the host has several GPUs, so the web UI must be told which.
+      type: bool
+    stop_desktop:
+      description: Whether the desktop must stop to free that GPU's VRAM.
+      type: bool
+    reason:
+      description: Why, in words.
+      type: str
+configure:
+  description: Whether the web UI can be configured (a GPU was found, or a memory mode was given).
+  returned: success
+  type: bool
+memory:
+  description: The memory mode, null with O(memory=false) or when RV(configure) is false.
+  returned: success
+  type: dict
+  contains:
+    mode:
+      description: The mode, for the webui_flags module's O(vramfree.webui.webui_flags#module:memory_mode).
+      type: str
+    free_mib:
+      description: The free MiB it was chosen from (null when asked for).
+      type: int
+    reason:
+      description: Why, in words.
+      type: str
+    source:
+      description: V(asked), V(kept), V(autotune) or V(table).
+      type: str
+flags:
+  description: The flags for the webui_flags module's O(vramfree.webui.webui_flags#module:flags), null as O(memory).
+  returned: success
+  type: dict
+"""

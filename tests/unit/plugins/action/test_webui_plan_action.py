@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The webui_plan action, run by ansible-playbook itself against this machine.
+
+Nothing here has a GPU: the measurement it takes finds none (and the plan says so); the
+plans with GPUs are made from a measurement handed in, as the benchmark hands in its own.
+The autotune file is read from the host by the action, as on a real box.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+NAME = 'ansible_collections.vramfree.webui.plugins.action.webui_plan'
+
+GPU = {
+    'index': 0,
+    'vendor': 'nvidia',
+    'name': 'NVIDIA GeForce GTX 970',
+    'uuid': 'GPU-4f8e2a5c',
+    'memory_total_mib': 4096,
+    'memory_used_mib': 701,
+    'memory_free_mib': 3329,
+    'display_active': True,
+    'processes_supported': True,
+    'processes': [],
+}
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    snapshot: {"backend": "nvml", "gpus": [%(gpu)s]}
+  tasks:
+    - name: Measured here (no GPU)
+      vramfree.webui.webui_plan:
+      register: measured
+
+    - name: From a snapshot, with an autotune file
+      vramfree.webui.webui_plan:
+        gpu_vram: "{{ snapshot }}"
+        tuned_file: "%(tuned)s"
+        port: 7861
+      register: tuned
+
+    - name: From a snapshot, the autotune file ignored for a forced mode
+      vramfree.webui.webui_plan:
+        gpu_vram: "{{ snapshot }}"
+        tuned_file: "%(tuned)s"
+        memory_mode: lowvram
+      register: forced
+
+    - name: A threshold the UI has no mode for
+      vramfree.webui.webui_plan:
+        gpu_vram: "{{ snapshot }}"
+        thresholds: {gpu-only: 100}
+      register: refused
+      ignore_errors: true
+
+    - name: Show what was planned
+      ansible.builtin.debug:
+        msg: "PLANS={{ {'measured': measured, 'fact': ansible_facts.gpu_vram, 'tuned': tuned,
+                        'forced': forced, 'refused': refused} | to_json }}"
+"""
+
+
+def run_playbook(tmp_path, *extra):
+    tuned = tmp_path / 'benchmark-webui.service.json'
+    tuned.write_text(
+        json.dumps(
+            {
+                'version': 1,
+                'tuned': {'mode': 'none', 'ui': 'a1111', 'model': 'sd15', 'gpu': GPU['uuid'], 'free_mib': 3300},
+            }
+        )
+    )
+    (tmp_path / 'play.yml').write_text(PLAYBOOK % {'gpu': json.dumps(GPU), 'tuned': tuned})
+    (tmp_path / 'hosts.yml').write_text(
+        'all:\n  hosts:\n    localhost: {ansible_connection: local, ansible_python_interpreter: %s}\n' % sys.executable
+    )
+    base = pathlib.Path(importlib.util.find_spec(NAME).origin).parents[5]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(base), ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0')
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'hosts.yml', 'play.yml', *extra],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    line = next(line for line in run.stdout.splitlines() if '"msg": "PLANS=' in line)
+    return json.loads(json.loads('{' + line.strip() + '}')['msg'][len('PLANS=') :])
+
+
+def check_plans(plans):
+    measured = plans['measured']
+    # No GPU on this machine: the plan says so, configures nothing, and sets the fact.
+    assert measured['gpu']['index'] is None and measured['configure'] is False
+    assert measured['memory'] is None and measured['changed'] is False
+    assert plans['fact'] == measured['gpu_vram']
+    tuned = plans['tuned']
+    assert (tuned['memory']['mode'], tuned['memory']['source']) == ('none', 'autotune')
+    assert tuned['flags'] == {'listen': False, 'server-name': False, 'port': 7861}
+    assert (plans['forced']['memory']['mode'], plans['forced']['memory']['source']) == ('lowvram', 'asked')
+    refused = plans['refused']
+    assert refused['failed'] is True
+    assert "a1111 has no memory mode 'gpu-only'" in refused['msg']
+
+
+def test_the_action_plans_from_its_measurement_a_snapshot_and_the_autotune_file(tmp_path):
+    check_plans(run_playbook(tmp_path))
+
+
+def test_the_action_plans_the_same_in_check_mode(tmp_path):
+    check_plans(run_playbook(tmp_path, '--check'))
