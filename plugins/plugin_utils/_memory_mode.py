@@ -31,6 +31,12 @@ class MemoryModeError(ValueError):
     pass
 
 
+def _sort_index(gpu):
+    """Sort key of a GPU entry by index: unreadable indexes last, never a type error."""
+    index = gpu_index(gpu.get('index', 0))
+    return (index is None, index if index is not None else 0)
+
+
 def own_mode(ui, total_mib):
     """The mode ``ui`` runs by itself with no memory flag on a GPU of ``total_mib``, or
     None where no flag means no memory mode (or the total is unknown)."""
@@ -66,12 +72,12 @@ def select_gpu(gpu_vram, gpu=0):
                 'no GPU in gpu_vram reports its free memory: %s'
                 % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no memory_free_mib') for g in gpus)
             )
-        return sorted(usable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))[0]
-    index = _index(gpu)
+        return sorted(usable, key=lambda g: (-g['memory_free_mib'], _sort_index(g)))[0]
+    index = gpu_index(gpu)
     if index is None:
         raise MemoryModeError("gpu must be a GPU index (a whole number) or 'auto', got %r" % (gpu,))
     for entry in gpus:
-        if _index(entry.get('index')) == index:
+        if gpu_index(entry.get('index')) == index:
             if entry.get('error'):
                 raise MemoryModeError('GPU %d could not be read: %s' % (index, entry['error']))
             if not isinstance(entry.get('memory_free_mib'), int):
@@ -82,9 +88,13 @@ def select_gpu(gpu_vram, gpu=0):
     )
 
 
-def _index(value):
+def gpu_index(value):
     """A GPU index as int: ints and whole-number strings (``"0"``, as facts that went
-    through a template may hold); None for anything else (1.7, True, "first")."""
+    through a template may hold); None for anything else (1.7, True, "first").
+
+    The one reading of an index, for the index asked for and for each GPU entry's: the
+    memory-mode table, the webui role's plan and the benchmark all compare and sort with
+    it, so ``"0"`` and ``0`` are the same GPU everywhere."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

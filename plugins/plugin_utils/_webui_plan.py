@@ -68,12 +68,15 @@ def _readable(gpu) -> bool:
 
 
 def _index(value):
-    if isinstance(value, bool):
+    index = _memory_mode.gpu_index(value)
+    if index is None:
         raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,))
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise PlanError("webui_gpu must be a GPU index or 'auto', got %r" % (value,)) from None
+    return index
+
+
+def _by_index(gpus, index):
+    """The entry of GPU ``index``, whatever type the facts give its index; else None."""
+    return next((g for g in gpus if _memory_mode.gpu_index(g.get('index')) == index), None)
 
 
 def gpu_plan(gpu_vram, gpu='auto') -> dict:
@@ -102,7 +105,7 @@ def gpu_plan(gpu_vram, gpu='auto') -> dict:
     pinned = len(gpus) > 1
     if gpu != 'auto':
         index = _index(gpu)
-        chosen = next((g for g in gpus if g.get('index') == index), None)
+        chosen = _by_index(gpus, index)
         if chosen is None:
             raise PlanError(
                 'webui_gpu is %d but the host has GPU index(es) %s'
@@ -123,24 +126,24 @@ def gpu_plan(gpu_vram, gpu='auto') -> dict:
                 'no GPU reports its free VRAM: %s'
                 % '; '.join('GPU %s: %s' % (g.get('index'), g.get('error') or 'no figures') for g in gpus)
             )
-        most_free = sorted(readable, key=lambda g: (-g['memory_free_mib'], g.get('index', 0)))
+        most_free = sorted(readable, key=lambda g: (-g['memory_free_mib'], _memory_mode.gpu_index(g.get('index')) or 0))
         headless = [g for g in most_free if g.get('display_active') is False]
         if pinned and headless:
             chosen, stop = headless[0], False
             reason = (
                 'GPU %d drives no display and has the most free VRAM of those that do not: '
-                'the web UI runs there and the desktop keeps running' % chosen['index']
+                'the web UI runs there and the desktop keeps running' % _memory_mode.gpu_index(chosen['index'])
             )
         else:
             chosen, stop = most_free[0], True
             reason = (
-                'GPU %d is the only GPU: the desktop stops to free its VRAM' % chosen['index']
+                'GPU %d is the only GPU: the desktop stops to free its VRAM' % _memory_mode.gpu_index(chosen['index'])
                 if not pinned
                 else 'every GPU drives a display or cannot tell: the desktop stops, the web UI '
-                'takes GPU %d (most free VRAM)' % chosen['index']
+                'takes GPU %d (most free VRAM)' % _memory_mode.gpu_index(chosen['index'])
             )
     return {
-        'index': chosen['index'],
+        'index': _memory_mode.gpu_index(chosen['index']),
         'uuid': chosen.get('uuid'),
         'pinned': pinned,
         'stop_desktop': stop,
@@ -179,7 +182,8 @@ def memory_plan(
         raise PlanError(
             'webui_memory_mode auto needs a GPU, and none was found; set webui_memory_mode to a mode (or keep)'
         )
-    gpu = next((g for g in _gpus(gpu_vram) if g.get('index') == gpu_index), None)
+    gpu_index = _index(gpu_index)
+    gpu = _by_index(_gpus(gpu_vram), gpu_index)
     if gpu is None:
         raise PlanError('no GPU with index %s in the VRAM snapshot' % gpu_index)
     if service_active and gpu.get('units_unaccounted'):

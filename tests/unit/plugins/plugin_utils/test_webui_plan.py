@@ -307,3 +307,22 @@ def test_no_gpu_leaves_the_ui_unconfigured_unless_a_mode_is_forced():
     assert forced["configure"] is True
     assert forced["memory"]["mode"] == "lowvram"
     assert forced["flags"] == {"listen": "10.0.0.5", "port": 7860}
+
+
+# One reading of a GPU index -------------------------------------------------------------
+
+
+def test_a_string_index_is_the_same_gpu_everywhere():
+    # Facts that went through a template can hold "0" beside 1: the memory-mode table
+    # raised a raw "'<' not supported between instances of 'int' and 'str'", and
+    # gpu_plan told "webui_gpu is 0 but the host has GPU index(es) 0, 1".
+    snapshot = facts(gtx970(0, free=3000), gtx970(1, free=3000))
+    snapshot["gpus"][0]["index"] = "0"
+    assert plan._memory_mode.memory_mode(snapshot, gpu="auto") == "medvram"
+    assert plan._memory_mode.memory_mode(snapshot, gpu="1") == "medvram"
+    chosen = plan.gpu_plan(snapshot, "0")
+    assert (chosen["index"], chosen["stop_desktop"]) == (0, True)
+    assert plan.gpu_plan(snapshot, "auto")["index"] == 0
+    assert plan.memory_plan(snapshot, "0")["reason"].startswith("3000 MiB free on GPU 0")
+    with pytest.raises(plan.PlanError, match="webui_gpu must be a GPU index or 'auto', got 'first'"):
+        plan.gpu_plan(snapshot, "first")
