@@ -6,16 +6,27 @@
 what was done to the desktop and the web UI, and which hosts failed and why.
 
 Built from each host's facts as plain data (written as report.json), and rendered as
-Markdown; nothing here talks to a host.
+Markdown and HTML; nothing here talks to a host. The files are written on the controller,
+into the report folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import stat
+import tempfile
+
+from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_report import vram_table
+from ansible_collections.vramfree.webui.plugins.plugin_utils._webui_report import webui_table
 
 DESKTOP_UNITS = ('display-manager.service',)
 REPORT_VERSION = 1
 REPORT_FOLDER = 'vramfree-report'
+# What the benchmark playbook leaves in the same folder.
+BENCHMARK_FILE = 'benchmark.json'
+FILE_MODE = 0o644
+FOLDER_MODE = 0o755
 
 
 class ReportError(ValueError):
@@ -442,3 +453,129 @@ def html(report: dict) -> str:
             )
     out.append('</body></html>')
     return '\n'.join(out) + '\n'
+
+
+def play_report(hostvars, hosts, reached, benchmark=None) -> dict:
+    """The report of a play on ``hosts`` (ansible_play_hosts_all), ``reached`` being those
+    still in it (ansible_play_hosts)."""
+    return build(site_records(hostvars, hosts, reached), benchmark)
+
+
+def summary_lines(hostvars, reached, report: dict, webui=True) -> list:
+    """What site prints at its end: the VRAM of the hosts still in the play before and
+    after, their web UIs (unless the run left the web UI out), and the failed hosts."""
+    lines = ['Before:'] + vram_table(by_host(hostvars, reached, 'vramfree_vram_before'))
+    lines += ['', 'After:'] + vram_table(by_host(hostvars, reached, 'vramfree_vram_after'))
+    if webui:
+        lines += ['', 'Web UIs:'] + webui_table(by_host(hostvars, reached, 'webui_result'))
+    if report['failed']:
+        lines += ['', 'Failed:'] + failure_lines(report)
+    return lines
+
+
+def json_text(report: dict) -> str:
+    """report.json: the text Ansible's to_nice_json(indent=2) gives, with a final line break."""
+    return json.dumps(report, indent=2, sort_keys=True, separators=(',', ': ')) + '\n'
+
+
+def report_files(report: dict) -> list:
+    """[(file name, text)] of the report folder."""
+    return [('report.json', json_text(report)), ('report.md', markdown(report)), ('report.html', html(report))]
+
+
+def read_benchmark(folder: str):
+    """The benchmark playbook's figures from its benchmark.json in ``folder``; None where
+    there is none or it cannot be read (the report is written without them)."""
+    try:
+        with open(os.path.join(folder, BENCHMARK_FILE), encoding='utf-8') as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ReportError(
+            '%s in %s is not JSON (%s): run the benchmark playbook again, or remove it' % (BENCHMARK_FILE, folder, exc)
+        ) from None
+
+
+def _folders_to_make(folder: str) -> list:
+    """The folders of the path ``folder`` that do not exist yet, outermost first."""
+    missing = []
+    while not os.path.isdir(folder):
+        if os.path.lexists(folder):
+            raise ReportError('%s is not a folder: the report cannot be written into it' % folder)
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return missing[::-1]
+
+
+def _current(path: str):
+    """(bytes, mode) of the regular file at ``path``; (None, None) where there is none. A
+    link or anything else in its place is replaced, never followed."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None, None
+    if not stat.S_ISREG(info.st_mode):
+        return None, None
+    with open(path, 'rb') as handle:
+        return handle.read(), stat.S_IMODE(info.st_mode)
+
+
+def _replace(folder: str, name: str, data: bytes) -> None:
+    """Write ``folder/name`` whole or not at all: a reader never sees half a report."""
+    descriptor, temporary = tempfile.mkstemp(prefix='.%s.' % name, dir=folder)
+    try:
+        with os.fdopen(descriptor, 'wb') as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), FILE_MODE)
+        os.replace(temporary, os.path.join(folder, name))
+    finally:
+        # Still there only when the write failed.
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+
+
+def write_files(folder: str, files, check=False) -> dict:
+    """Write ``[(name, text)]`` into ``folder`` (made with mode 0755 where missing), each
+    file with mode 0644, rewriting only those that differ. Under ``check`` nothing is
+    written. Returns ``{'folders': made, 'files': changed names, 'diff': [...]}``."""
+    made = _folders_to_make(folder)
+    changed, diff = [], []
+    if made:
+        diff.append({'before': {'path': folder, 'state': 'absent'}, 'after': {'path': folder, 'state': 'directory'}})
+    for name, text in files:
+        path = os.path.join(folder, name)
+        data = text.encode('utf-8')
+        before, mode = _current(path)
+        if before == data and mode == FILE_MODE:
+            continue
+        changed.append(name)
+        if before != data:
+            diff.append(
+                {
+                    'before_header': path,
+                    'after_header': path,
+                    'before': '' if before is None else before.decode('utf-8', 'replace'),
+                    'after': text,
+                }
+            )
+        else:
+            diff.append(
+                {'before': {'path': path, 'mode': '%04o' % mode}, 'after': {'path': path, 'mode': '%04o' % FILE_MODE}}
+            )
+    if not check:
+        for path in made:
+            os.mkdir(path, FOLDER_MODE)
+            # mkdir's mode passes through the umask; the folder is meant to be readable.
+            os.chmod(path, FOLDER_MODE)
+        for name, text in files:
+            if name in changed:
+                _replace(folder, name, text.encode('utf-8'))
+    return {'folders': made, 'files': changed, 'diff': diff}

@@ -148,3 +148,25 @@ def host_entry(hostvars):
         remote_port=get("webui_port"),
         listen=get("webui_listen"),
     )
+
+
+# The laptop the tunnels start from, never a host to tunnel to.
+CONTROLLER = "localhost"
+
+
+def fleet_plan(hostvars, names, first_port=7860):
+    """tunnel_plan for the inventory hosts ``names``, in order, from their variables
+    (``hostvars``); localhost is left out. Adds ``lines``: per host, the command that
+    opens its tunnel and the URL it then answers on."""
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise TunnelError("expected a list of inventory host names, got %s" % type(names).__name__)
+    entries = []
+    for name in names:
+        if name == CONTROLLER:
+            continue
+        if name not in hostvars:
+            raise TunnelError("%s is not a host of the inventory" % name)
+        entries.append(host_entry(hostvars[name]))
+    plan = tunnel_plan(entries, first_port)
+    plan["lines"] = ["%s   ->  %s" % (host["command"], host["url"]) for host in plan["hosts"]]
+    return plan

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _fleet_report as fr
@@ -300,3 +302,161 @@ def test_how_to_reach_each_web_ui_from_elsewhere():
     text = fr.markdown(report)
     assert "| https://10.0.0.5:7861/ (for 10.0.0.0/24, with a password) |" in text
     assert "`ssh -N sd-1060-webui`, then http://localhost:" in text
+
+
+def test_the_play_report_names_the_hosts_that_left_the_play():
+    hostvars = {"ok": {"vramfree_vram_before": {"gpus": []}, "webui_result": WEBUI}, "lost": {}}
+    report = fr.play_report(hostvars, ["ok", "lost"], ["ok"], BENCH)
+    assert (report["failed"], report["hosts"]["lost"]["status"]) == (["lost"], "unreachable")
+    assert report["hosts"]["ok"]["benchmark"] is None
+
+
+def test_the_summary_shows_the_hosts_still_in_the_play_and_the_failed_ones():
+    hostvars = {
+        "sd-970": {
+            "vramfree_vram_before": {"gpus": [gpu(701, 3329, [SHELL, XORG])]},
+            "vramfree_vram_after": {"gpus": [gpu(1, 4029, [])]},
+            "webui_result": WEBUI,
+        },
+        "broken": {"vramfree_failure": {"task": "t", "msg": "boom"}},
+        "lost": {"vramfree_vram_before": {"gpus": [gpu(701, 3329, [])]}},
+    }
+    reached = ["broken", "sd-970"]
+    report = fr.play_report(hostvars, ["broken", "lost", "sd-970"], reached)
+    # The lost host is in no table (it has no "after"), only among the failed.
+    assert fr.summary_lines(hostvars, reached, report) == [
+        "Before:",
+        "HOST    GPU                           TOTAL     USED      FREE  TOP HOLDERS",
+        "------  -------------------------  --------  -------  --------  ---------------------------------",
+        "broken  no GPU found                      -        -         -  -",
+        "sd-970  0: NVIDIA GeForce GTX 970  4096 MiB  701 MiB  3329 MiB  Xorg 431 MiB, gnome-shell 229 MiB",
+        "",
+        "After:",
+        "HOST    GPU                           TOTAL   USED      FREE  TOP HOLDERS",
+        "------  -------------------------  --------  -----  --------  -----------",
+        "broken  no GPU found                      -      -         -  -",
+        "sd-970  0: NVIDIA GeForce GTX 970  4096 MiB  1 MiB  4029 MiB  none",
+        "",
+        "Web UIs:",
+        "HOST    UI     GPU  MEMORY MODE            URL ON THE HOST",
+        "------  -----  ---  ---------------------  ----------------------",
+        "broken  -      -    not run                -",
+        "sd-970  a1111  0    none (no memory flag)  http://127.0.0.1:7860/",
+        "",
+        "Failed:",
+        "broken: boom (task: t)",
+        "lost: unreachable: the host stopped answering after the first VRAM measurement; run site again once it is back",
+    ]
+    # The web UI left out of the run: no table for it; nobody failed: no Failed part.
+    quiet = fr.summary_lines(hostvars, ["sd-970"], fr.play_report(hostvars, ["sd-970"], ["sd-970"]), webui=False)
+    assert "Web UIs:" not in quiet and "Failed:" not in quiet and quiet[-1].startswith("sd-970")
+
+
+def test_report_json_is_what_to_nice_json_wrote():
+    from ansible.plugins.filter.core import to_nice_json
+
+    report = fr.build({"sd-970": record(webui=dict(WEBUI, memory_reason="4029 MiB free — plenty"))}, BENCH)
+    files = dict(fr.report_files(report))
+    assert list(files) == ["report.json", "report.md", "report.html"]
+    assert files["report.json"] == to_nice_json(report, indent=2) + "\n"
+    assert "\\u2014" in files["report.json"]
+    assert (files["report.md"], files["report.html"]) == (fr.markdown(report), fr.html(report))
+
+
+def test_the_benchmark_is_read_when_the_folder_holds_one(tmp_path):
+    assert fr.read_benchmark(str(tmp_path)) is None
+    (tmp_path / "benchmark.json").write_text("\n", encoding="utf-8")
+    assert fr.read_benchmark(str(tmp_path)) is None
+    (tmp_path / "benchmark.json").write_text(json.dumps(BENCH), encoding="utf-8")
+    assert fr.read_benchmark(str(tmp_path)) == BENCH
+    (tmp_path / "benchmark.json").write_text("{half", encoding="utf-8")
+    with pytest.raises(fr.ReportError, match="benchmark.json in %s is not JSON" % tmp_path):
+        fr.read_benchmark(str(tmp_path))
+
+
+FILES = [("report.json", "{}\n"), ("report.md", "# VRAM report\n")]
+
+
+def test_the_files_are_written_into_a_folder_made_for_them(tmp_path):
+    folder = tmp_path / "a" / "report"
+    written = fr.write_files(str(folder), FILES)
+    assert written["folders"] == [str(tmp_path / "a"), str(folder)]
+    assert written["files"] == ["report.json", "report.md"]
+    assert sorted(p.name for p in folder.iterdir()) == ["report.json", "report.md"]
+    assert (folder / "report.md").read_text(encoding="utf-8") == "# VRAM report\n"
+    assert [oct(p.stat().st_mode & 0o7777) for p in (tmp_path / "a", folder, folder / "report.json")] == [
+        "0o755",
+        "0o755",
+        "0o644",
+    ]
+    assert written["diff"][0] == {
+        "before": {"path": str(folder), "state": "absent"},
+        "after": {"path": str(folder), "state": "directory"},
+    }
+    assert written["diff"][1] == {
+        "before_header": str(folder / "report.json"),
+        "after_header": str(folder / "report.json"),
+        "before": "",
+        "after": "{}\n",
+    }
+    # The same report again: nothing to do.
+    assert fr.write_files(str(folder), FILES) == {"folders": [], "files": [], "diff": []}
+
+
+def test_only_what_differs_is_rewritten_and_a_folder_made_by_someone_keeps_its_mode(tmp_path):
+    tmp_path.chmod(0o700)
+    fr.write_files(str(tmp_path), FILES)
+    (tmp_path / "report.json").chmod(0o600)
+    (tmp_path / "report.md").write_text("old\n", encoding="utf-8")
+    written = fr.write_files(str(tmp_path), FILES)
+    assert written["files"] == ["report.json", "report.md"]
+    assert written["diff"] == [
+        {
+            "before": {"path": str(tmp_path / "report.json"), "mode": "0600"},
+            "after": {"path": str(tmp_path / "report.json"), "mode": "0644"},
+        },
+        {
+            "before_header": str(tmp_path / "report.md"),
+            "after_header": str(tmp_path / "report.md"),
+            "before": "old\n",
+            "after": "# VRAM report\n",
+        },
+    ]
+    assert (tmp_path / "report.md").read_text(encoding="utf-8") == "# VRAM report\n"
+    assert (tmp_path / "report.json").stat().st_mode & 0o7777 == 0o644
+    assert tmp_path.stat().st_mode & 0o7777 == 0o700
+
+
+def test_a_link_in_place_of_a_report_file_is_replaced_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("keep\n", encoding="utf-8")
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "report.json").symlink_to(elsewhere)
+    assert fr.write_files(str(folder), FILES)["files"] == ["report.json", "report.md"]
+    assert not (folder / "report.json").is_symlink()
+    assert (folder / "report.json").read_text(encoding="utf-8") == "{}\n"
+    assert elsewhere.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_check_mode_says_what_would_be_written_and_writes_nothing(tmp_path):
+    folder = tmp_path / "report"
+    written = fr.write_files(str(folder), FILES, check=True)
+    assert (written["folders"], written["files"]) == ([str(folder)], ["report.json", "report.md"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "report").write_text("", encoding="utf-8")
+    with pytest.raises(fr.ReportError, match="is not a folder"):
+        fr.write_files(str(tmp_path / "report" / "sub"), FILES)
+
+
+def test_a_write_that_fails_leaves_no_partial_file(tmp_path, monkeypatch):
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fr.os, "replace", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        fr.write_files(str(tmp_path), FILES)
+    assert list(tmp_path.iterdir()) == []

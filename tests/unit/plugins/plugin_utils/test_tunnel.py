@@ -107,3 +107,33 @@ def test_the_entry_comes_from_the_inventory_variables():
         remote_port=7870,
         listen=None,
     )
+
+
+def test_the_fleet_plan_reads_each_hosts_variables_and_leaves_the_laptop_out():
+    from ansible_collections.vramfree.webui.plugins.plugin_utils._tunnel import fleet_plan
+
+    hostvars = {
+        "localhost": {"inventory_hostname": "localhost"},
+        "sd-970": {"inventory_hostname": "sd-970", "ansible_host": "10.0.0.5", "tunnel_local_port": 7861},
+        "sd-1060": {"inventory_hostname": "sd-1060", "ansible_user": "me", "webui_port": 8188},
+    }
+    plan = fleet_plan(hostvars, ["sd-970", "localhost", "sd-1060"], "7861")
+    assert [h["name"] for h in plan["hosts"]] == ["sd-970", "sd-1060"]
+    assert plan["lines"] == [
+        "ssh -N sd-970-webui   ->  http://127.0.0.1:7861/",
+        "ssh -N sd-1060-webui   ->  http://127.0.0.1:7862/",
+    ]
+    assert "Host localhost-webui" not in plan["block"]
+    assert "    LocalForward 127.0.0.1:7862 127.0.0.1:8188" in plan["block"].splitlines()
+    assert fleet_plan(hostvars, ["localhost"]) == {"hosts": [], "block": "", "lines": []}
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [("sd-970", "expected a list of inventory host names, got str"), (["gone"], "gone is not a host of the inventory")],
+)
+def test_the_fleet_plan_refuses_what_is_not_a_list_of_inventory_hosts(names, message):
+    from ansible_collections.vramfree.webui.plugins.plugin_utils._tunnel import fleet_plan
+
+    with pytest.raises(TunnelError, match=message):
+        fleet_plan({"sd-970": {"inventory_hostname": "sd-970"}}, names)
