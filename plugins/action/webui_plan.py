@@ -31,6 +31,7 @@ ARGUMENT_SPEC = dict(
     port=dict(type='raw', default=7860),
     flags=dict(type='dict', default={}),
     memory=dict(type='bool', default=True),
+    host=dict(type='str', default=''),
     gpu_vram=dict(type='dict'),
 )
 
@@ -77,6 +78,7 @@ class ActionModule(ActionBase):
                 port=args['port'],
                 flags=args['flags'],
                 memory=args['memory'],
+                host=args['host'],
             )
         except _webui_plan.PlanError as exc:
             result.update(failed=True, msg=str(exc), gpu_vram=gpu_vram)

@@ -34,6 +34,8 @@ BUILTIN_EXTENSION_FLAGS = {ui: entry['builtin_extension_flags'] for ui, entry in
 # password. Paths to files holding credentials (--gradio-auth-path, --auth-file) are not
 # secret and stay visible. The set is shared by all UIs: a file written for one UI and
 # edited as another still never leaks a password.
+# Whether a flag as written is one of them (prefixes and _ spellings too) is
+# _secrets.is_secret, the one rule every masking uses.
 SECRET_FLAGS = frozenset(
     [
         '--gradio-auth',
@@ -93,10 +95,6 @@ def arity(ui, flag):
     if flag in entry['switches']:
         return SWITCH
     return None
-
-
-def is_secret(flag):
-    return flag in SECRET_FLAGS
 
 
 _ADD_ARGUMENT_TEXT = re.compile(r'''add_argument\(\s*((?:(?:'[^']*'|"[^"]*")\s*,\s*)*(?:'[^']*'|"[^"]*"))''')

@@ -104,6 +104,10 @@ options:
   gpu_vram:
     description: A measurement (the C(gpu_vram) fact) to plan from instead of measuring.
     type: dict
+  host:
+    description: The host's address from elsewhere, for RV(endpoint.url) where the UI binds every address.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -170,6 +174,17 @@ memory:
       type: str
     source:
       description: V(asked), V(kept), V(autotune) or V(table).
+      type: str
+endpoint:
+  description: Where the web UI answers.
+  returned: success
+  type: dict
+  contains:
+    probe_host:
+      description: The address that reaches it from the host itself.
+      type: str
+    url:
+      description: Its URL from elsewhere.
       type: str
 flags:
   description: The flags for the webui_flags module's O(vramfree.webui.webui_flags#module:flags), null as O(memory).

@@ -21,6 +21,8 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
 # What A1111, Forge, SD.Next and ComfyUI bind with no address flag.
 DEFAULT_BINDS = ('127.0.0.1', 'localhost')
+# Addresses that mean every address of the host.
+ANY_ADDRESSES = ('0.0.0.0', '::', '[::]')
 
 
 class PlanError(ValueError):
@@ -235,6 +237,19 @@ def is_loopback(address) -> bool:
         return False
 
 
+def endpoint(listen='127.0.0.1', port=7860, host='') -> dict:
+    """Where the web UI answers: ``probe_host``, the address on the host itself that
+    reaches it (the address it was told to bind, or 127.0.0.1 where it binds every address
+    or its default), and ``url``, how it is reached from elsewhere (``host``, the host's
+    inventory address, where it binds every address). The role waits on the first and
+    reports the second; the benchmark knocks on the first."""
+    address = str(listen or '').strip()
+    any_address = address in ANY_ADDRESSES
+    probe = '127.0.0.1' if any_address or address == 'localhost' else address
+    shown = host if any_address else ('[%s]' % address if ':' in address else address)
+    return {'probe_host': probe, 'url': 'http://%s:%s/' % (shown, port)}
+
+
 def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     """The ``flags`` for webui_flags: the bind address and port in the UI's own terms,
     then the user's ``flags`` on top (an explicit flag of theirs wins).
@@ -291,6 +306,7 @@ def plan(
     port=7860,
     flags=None,
     memory=True,
+    host='',
 ) -> dict:
     """The whole plan for the web UI from one VRAM snapshot: what ``site``, the webui role
     and the benchmark all decide the same way.
@@ -300,13 +316,21 @@ def plan(
     (:func:`gpu_plan`); ``memory`` the memory mode (:func:`memory_plan`), None where it
     cannot be chosen yet (no GPU and ``auto``) or was not asked for (``memory=False``, as
     ``site`` plans before the desktop stops); ``flags`` the launch flags
-    (:func:`launch_flags`); ``configure`` whether the role configures the UI at all (a
-    GPU was found, or a mode was forced).
+    (:func:`launch_flags`); ``endpoint`` where it answers (:func:`endpoint`, ``host``
+    being the host's inventory address); ``configure`` whether the role configures the UI
+    at all (a GPU was found, or a mode was forced).
     """
     vram = without_units(gpu_vram, ignore_units)
     chosen = gpu_plan(vram, gpu)
     configure = chosen['index'] is not None or requested != 'auto'
-    result = {'vram': vram, 'gpu': chosen, 'configure': configure, 'memory': None, 'flags': None}
+    result = {
+        'vram': vram,
+        'gpu': chosen,
+        'configure': configure,
+        'memory': None,
+        'flags': None,
+        'endpoint': endpoint(listen, port, host),
+    }
     if memory and configure:
         result['memory'] = memory_plan(vram, chosen['index'], ui, model, requested, thresholds, service_active, tuned)
         result['flags'] = launch_flags(ui, listen, port, flags)
