@@ -15,7 +15,7 @@ import jinja2
 import pytest
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 
-from ansible_collections.vramfree.webui.plugins.filter.systemd_escape import FilterModule
+from ansible_collections.vramfree.webui.plugins.filter.service import FilterModule
 from ansible_collections.vramfree.webui.plugins.lookup.webui_profile import LookupModule
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args, _profiles
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode, _webui_plan

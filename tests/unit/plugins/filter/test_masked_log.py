@@ -10,7 +10,7 @@ import shlex
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.filter.masked_log import FilterModule
+from ansible_collections.vramfree.webui.plugins.filter.service import FilterModule
 
 masked_log = FilterModule().filters()['masked_log']
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.filter.memory_mode import FilterModule
+from ansible_collections.vramfree.webui.plugins.filter.vram import FilterModule
 
 memory_mode = FilterModule().filters()['memory_mode']
 

@@ -20,7 +20,7 @@ from ansible.plugins.filter.core import FilterModule as CoreFilters
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vramfree.webui.plugins.filter.systemd_escape import FilterModule
+from ansible_collections.vramfree.webui.plugins.filter.service import FilterModule
 from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _systemd_unit as unit
 from ansible_collections.vramfree.webui.plugins.plugin_utils._systemd_unit import UnitValueError

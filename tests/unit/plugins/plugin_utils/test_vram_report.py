@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vramfree.webui.plugins.filter.vram_table import FilterModule
+from ansible_collections.vramfree.webui.plugins.filter.vram import FilterModule
 from ansible_collections.vramfree.webui.plugins.plugin_utils._vram_report import vram_table
 
 
