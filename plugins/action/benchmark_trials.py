@@ -161,6 +161,7 @@ class ActionModule(ActionBase):
             edit = self._module(
                 'vramfree.webui.webui_flags',
                 {'path': a['launch_file'], 'ui': a['ui'], 'memory_mode': mode, 'create': False, 'follow': False},
+                'webui_flags on %s (memory mode %s)' % (a['launch_file'], mode),
             )
         self._changed |= bool(edit.get('changed'))
         if edit.get('changed') and edit.get('diff'):
@@ -208,6 +209,7 @@ class ActionModule(ActionBase):
                     'argv': ['timeout', str(timeout), self._args['python'], '-c', self._args['api_script']],
                     'stdin': json.dumps(order),
                 },
+                'the web UI API request (%s %s)' % (order['action'], order['url']),
             )
         try:
             return json.loads(result.get('stdout') or '')
@@ -215,17 +217,15 @@ class ActionModule(ActionBase):
             raise _benchmark.HostError('the web UI API script printed no answer (rc %s)' % result.get('rc')) from exc
 
     def _command(self, argv, timeout):
-        return self._module('ansible.legacy.command', {'argv': ['timeout', str(timeout)] + list(argv)})
+        return self._module('ansible.legacy.command', {'argv': ['timeout', str(timeout)] + list(argv)}, ' '.join(argv))
 
-    def _module(self, name, args):
+    def _module(self, name, args, what=None):
         result = self._execute_module(module_name=name, module_args=args, task_vars=self._vars)
         # The command module's invocation holds its stdin, the API login with it.
         result.pop('invocation', None)
         if result.get('failed') or result.get('rc', 0) != 0:
-            raise _benchmark.HostError(
-                '%s failed: %s'
-                % (name, result.get('msg') or (result.get('stderr') or '').strip()[-500:] or 'rc %s' % result.get('rc'))
-            )
+            detail = (result.get('stderr') or '').strip()[-500:] or result.get('msg') or 'failed'
+            raise _benchmark.HostError('%s (rc %s): %s' % (what or name, result.get('rc', '-'), detail))
         return result
 
     @contextlib.contextmanager
