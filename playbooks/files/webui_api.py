@@ -1,9 +1,10 @@
 # Copyright (c) 2026, vramfree.webui contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Talk to a web UI's A1111-shaped API from the GPU host itself (run by playbooks/benchmark.yml).
+"""Talk to a web UI's A1111-shaped API from the GPU host itself (run by the
+vramfree.webui.benchmark_trials action of playbooks/benchmark.yml).
 
-The playbook runs this with the host's python3 and hands it one JSON object on stdin, so
+The action runs this with the host's python3 and hands it one JSON object on stdin, so
 that the API login never shows in a process list:
   {"action": "get" | "wait" | "txt2img", "url": "http://127.0.0.1:7860/sdapi/v1/...",
    "auth": "user:password" or "", "payload": {...} (txt2img), "timeout": seconds,

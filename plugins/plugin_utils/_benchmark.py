@@ -9,7 +9,8 @@ and to one txt2img request means (speed, or out of memory), which trials an earl
 already proved would run out of memory, which mode wins, which mode the UI is left on
 whatever happened, the mode autotune chose as ``site`` reads it back, and the report
 (benchmark.json and its Markdown summary). Nothing here talks to a host; the playbook
-calls these through filters and the unit tests call them directly.
+calls these through its action plugins (benchmark_trials, benchmark_report) and the unit
+tests call them directly.
 """
 
 from __future__ import annotations
@@ -575,3 +576,185 @@ def markdown(report) -> str:
     for row in table_rows(report):
         lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')
     return '\n'.join(lines) + '\n'
+
+
+# One host's run -------------------------------------------------------------------------
+
+
+def gpu_record(gpus, index):
+    """The report's record of the web UI's GPU (index, name, uuid, total and free MiB), or
+    None when the UI has no GPU of its own (``index`` None) or the reading lacks it."""
+    if index is None:
+        return None
+    for gpu in gpus or []:
+        if isinstance(gpu, dict) and gpu.get('index') == index:
+            return {k: gpu[k] for k in ('index', 'name', 'uuid', 'memory_total_mib', 'memory_free_mib') if k in gpu}
+    return None
+
+
+def trial_line(item) -> str:
+    """How one trial went, in one line for the run's output."""
+    if item['ok']:
+        said = '%.3f s/it, %.3f s per image' % (item['seconds_per_it'], item['seconds_per_image'])
+    else:
+        said = item['error']
+    return '%s %s: %s%s' % (item['phase'], item['mode'], said, ' (simulated)' if item['simulated'] else '')
+
+
+class HostError(Exception):
+    """A step on the host failed (a restart refused, a command that broke): the run stops."""
+
+
+class Run:
+    """The trials on one benchmarkable host, and where the web UI is left after them.
+
+    ``host`` does what needs the host: ``switch(mode, restart)`` puts the memory mode in
+    the launch file and, with ``restart``, restarts the UI and waits for its API; it
+    returns whether the UI answers. ``journal()`` gives its last log lines, masked.
+    ``txt2img(steps)`` makes the request and gives what ``playbooks/files/webui_api.py``
+    printed. Each may raise :class:`HostError`. Every decision is taken here.
+    """
+
+    def __init__(
+        self,
+        host,
+        mode_before,
+        modes,
+        steps=20,
+        warmup_steps=2,
+        compare=False,
+        autotune=False,
+        autotune_all=False,
+        planned_mode=None,
+        memory_before=None,
+        key=None,
+        free_mib=None,
+        margin_mib=128,
+        check_mode=False,
+    ):
+        self.host = host
+        self.mode_before = mode_before
+        self.modes = list(modes or [])
+        self.steps = _positive(steps, 'steps')
+        if isinstance(warmup_steps, bool) or int(warmup_steps) < 0:
+            raise BenchmarkError('warmup_steps must be a whole number >= 0, got %r' % (warmup_steps,))
+        self.warmup_steps = int(warmup_steps)
+        self.compare = bool(compare)
+        # A trial restarts the UI on another mode: never under --check.
+        self.autotune = bool(autotune) and not check_mode
+        self.autotune_all = bool(autotune_all)
+        # "after" is what site would write: measured only without autotune, when site
+        # has a GPU to plan for, and not under --check.
+        self.planned_mode = planned_mode if (self.compare and not self.autotune and not check_mode) else None
+        self.memory_before = memory_before
+        self.key = key
+        self.free_mib = free_mib
+        self.margin_mib = int(margin_mib)
+        self.trials = []
+        self.lines = []
+        self.running = mode_before
+        self.up = True
+        self.journal = []
+        self.chosen = None
+        self.settled = None
+        self.left_on = None
+
+    def trial(self, mode, phase):
+        self.up = True
+        seen = None
+        if phase == 'autotune':
+            seen = remembered_oom(self.memory_before, self.key, mode, self.free_mib, self.margin_mib)
+        if seen is not None:
+            item = remembered_trial(mode, seen)
+        else:
+            if mode != self.running:
+                self.switch(mode)
+            if not self.up:
+                item = failed_start(mode, phase, self.journal)
+            else:
+                item = self.request(mode, phase)
+        self.trials.append(item)
+        self.lines.append(trial_line(item))
+        return item
+
+    def request(self, mode, phase):
+        """The warm-up (the first request after a start loads the model), then the timed
+        request: the same request but for its steps. A warm-up that fails is the trial."""
+        rounds = ([self.warmup_steps] if self.warmup_steps > 0 else []) + [self.steps]
+        for steps in rounds:
+            answer = self.host.txt2img(steps)
+            if not isinstance(answer, dict) or answer.get('status') != 200:
+                break
+        return trial(answer, mode, phase, steps)
+
+    def switch(self, mode):
+        restart = mode != self.running
+        if restart:
+            # Until it answers on the new mode it runs on none known: should the restart
+            # fail, leaving the UI is then a restart too.
+            self.running = ''
+        self.up = bool(self.host.switch(mode, restart))
+        self.journal = [] if self.up else list(self.host.journal())
+        if self.up:
+            self.running = mode
+
+    def run(self):
+        """The trials, then the UI left on a mode that worked whatever happened in them."""
+        try:
+            if self.compare or not self.autotune:
+                self.trial(self.mode_before, 'before' if self.compare else 'current')
+            if self.autotune:
+                stop = False
+                for mode in self.modes:
+                    if stop:
+                        continue
+                    item = self.trial(mode, 'autotune')
+                    stop = item['ok'] and not self.autotune_all
+                self.chosen = choose(self.trials, self.modes)
+            elif self.planned_mode is not None:
+                item = self.trial(self.planned_mode, 'after')
+                self.chosen = self.planned_mode if item['ok'] else None
+        finally:
+            if self.autotune or self.planned_mode is not None:
+                self.settled = settle(self.trials, self.modes, self.mode_before)
+                # With the trials fastest first the winner usually runs already: then
+                # nothing restarts.
+                self.switch(self.settled['mode'])
+                self.left_on = {
+                    'mode': self.settled['mode'],
+                    'running': self.up,
+                    'reason': self.settled['reason'],
+                }
+                self.lines.append(
+                    'The web UI %s on memory mode %s: %s.'
+                    % ('runs' if self.up else 'did NOT come back', self.settled['mode'], self.settled['reason'])
+                )
+        return self
+
+    def memory_after(self, gpu):
+        """What to keep on the host for the next run and for site, or None: kept after
+        autotune on a GPU that was read."""
+        if not self.autotune or gpu is None:
+            return None
+        return memory(
+            self.memory_before, self.key, self.trials, gpu.get('memory_free_mib'), self.chosen if self.up else None
+        )
+
+    def problem(self, url, unit):
+        """Why the host fails once what the run proved is kept, or None."""
+        if not self.up:
+            return (
+                'The web UI did not answer on %s after its restart on memory mode %s. '
+                'Last lines of journalctl -u %s: %s'
+                % (url, self.settled['mode'] if self.settled else '?', unit, ' / '.join(self.journal))
+            )
+        if self.autotune and self.chosen is None:
+            tried = [t for t in self.trials if t['phase'] == 'autotune']
+            return 'No memory mode completed the request (%s); the web UI runs on %s again.' % (
+                '; '.join('%s: %s' % (t['mode'], t['error']) for t in tried),
+                self.mode_before,
+            )
+        return None
+
+    def written_back(self):
+        return self.chosen is not None and self.chosen != self.mode_before

@@ -533,3 +533,207 @@ def test_the_memory_is_read_from_its_file_and_a_broken_file_is_nothing_remembere
     for broken in (text + "\\n", "", "[]", "null"):
         assert bm.remembered_oom(broken, key(), "none", 3329) is None
         assert bm.memory(broken, key(), [], 3329)["out_of_memory"] == {}
+
+
+# Run: one host's trials ----------------------------------------------------------------------
+
+
+class FakeHost:
+    """The host as Run sees it: modes that run out of memory, modes whose UI does not
+    come back, and a log of every call."""
+
+    def __init__(self, oom=(), dead=(), seconds=None, broken=None):
+        self.oom, self.dead, self.broken = set(oom), set(dead), broken
+        self.seconds = seconds or {"none": 10.0, "medvram": 14.0, "lowvram": 30.0}
+        self.mode = None
+        self.calls = []
+
+    def switch(self, mode, restart):
+        self.calls.append(("switch", mode, restart))
+        if mode == self.broken:
+            raise bm.HostError("systemctl restart failed")
+        self.mode = mode
+        return mode not in self.dead
+
+    def journal(self):
+        self.calls.append(("journal",))
+        return ["torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 20 MiB", "password ********"]
+
+    def txt2img(self, steps):
+        self.calls.append(("txt2img", self.mode, steps))
+        if self.mode in self.oom:
+            return dict(OOM_500)
+        return ok(self.seconds[self.mode] * steps / 20, simulated=True)
+
+
+KEY = {"ui": "a1111", "model": "sd15", "gpu": "GPU-1", "width": 512, "height": 512, "args_sha256": "x"}
+
+
+def run(host, mode_before="lowvram", **kwargs):
+    kwargs.setdefault("modes", ["none", "medvram", "lowvram"])
+    return bm.Run(host, mode_before, key=KEY, free_mib=3329, **kwargs).run()
+
+
+def outcomes(result):
+    return [(t["phase"], t["mode"], "ok" if t["ok"] else "oom" if t["oom"] else "error") for t in result.trials]
+
+
+def test_measuring_as_it_runs_restarts_nothing_and_the_warm_up_is_the_same_request():
+    host = FakeHost()
+    host.mode = "lowvram"
+    result = run(host)
+    assert outcomes(result) == [("current", "lowvram", "ok")]
+    # The warm-up (2 steps), then the timed request: the trial is the timed one.
+    assert host.calls == [("txt2img", "lowvram", 2), ("txt2img", "lowvram", 20)]
+    assert result.trials[0]["seconds_per_image"] == 30.0 and result.left_on is None and result.chosen is None
+    assert result.memory_after({"memory_free_mib": 3329}) is None and result.problem("u", "webui.service") is None
+
+
+def test_no_warm_up_when_its_steps_are_zero():
+    host = FakeHost()
+    host.mode = "lowvram"
+    run(host, warmup_steps=0)
+    assert host.calls == [("txt2img", "lowvram", 20)]
+
+
+def test_a_warm_up_that_fails_is_the_trial_and_the_timed_request_is_not_made():
+    host = FakeHost(oom={"none"})
+    host.mode = "lowvram"
+    result = run(host, autotune=True)
+    assert ("txt2img", "none", 20) not in host.calls and ("txt2img", "none", 2) in host.calls
+    assert outcomes(result)[0] == ("autotune", "none", "oom")
+
+
+def test_autotune_goes_fastest_first_stops_at_the_first_that_completes_and_keeps_it():
+    host = FakeHost(oom={"none"})
+    host.mode = "lowvram"
+    result = run(host, compare=True, autotune=True)
+    assert outcomes(result) == [("before", "lowvram", "ok"), ("autotune", "none", "oom"), ("autotune", "medvram", "ok")]
+    assert result.chosen == "medvram" and result.written_back() is True
+    # medvram runs already: leaving the UI on it edits the launch file (unchanged) and restarts nothing.
+    assert [c for c in host.calls if c[0] == "switch"] == [
+        ("switch", "none", True),
+        ("switch", "medvram", True),
+        ("switch", "medvram", False),
+    ]
+    assert result.left_on == {
+        "mode": "medvram",
+        "running": True,
+        "reason": "the fastest memory mode that completed the request",
+    }
+    memory = result.memory_after({"memory_free_mib": 3329})
+    assert memory["out_of_memory"] == {"none": 3329} and memory["tuned"]["mode"] == "medvram"
+    assert (
+        result.lines[-1]
+        == "The web UI runs on memory mode medvram: the fastest memory mode that completed the request."
+    )
+
+
+def test_autotune_all_tries_every_mode_and_chooses_the_fastest():
+    host = FakeHost()
+    host.mode = "lowvram"
+    result = run(host, autotune=True, autotune_all=True)
+    assert [t["mode"] for t in result.trials] == ["none", "medvram", "lowvram"]
+    assert result.chosen == "none" and result.left_on["mode"] == "none"
+    assert host.calls[-1] == ("switch", "none", True)
+
+
+def test_a_mode_remembered_out_of_memory_is_not_tried_again():
+    memory = bm.memory(None, KEY, [{"mode": "none", "oom": True, "remembered": False}], 3329)
+    host = FakeHost()
+    host.mode = "medvram"
+    result = run(host, "medvram", autotune=True, memory_before=json.dumps(memory))
+    assert [(t["mode"], t["remembered"]) for t in result.trials] == [("none", True), ("medvram", False)]
+    assert not any(c[:2] == ("switch", "none") for c in host.calls)
+    assert result.chosen == "medvram" and result.written_back() is False
+
+
+def test_a_ui_that_does_not_come_back_is_an_out_of_memory_at_start_from_its_masked_log():
+    host = FakeHost(dead={"none"})
+    host.mode = "lowvram"
+    result = run(host, autotune=True)
+    assert outcomes(result)[:2] == [("autotune", "none", "oom"), ("autotune", "medvram", "ok")]
+    assert result.trials[0]["error"].startswith("out of memory at start:")
+    assert result.up is True and result.problem("http://x", "webui.service") is None
+
+
+def test_the_ui_left_stopped_fails_the_host_with_its_log_after_the_memory_is_kept():
+    host = FakeHost(dead={"none", "medvram", "lowvram"})
+    host.mode = "lowvram"
+    result = run(host, autotune=True)
+    assert result.chosen is None and result.up is False
+    assert result.left_on == {
+        "mode": "lowvram",
+        "running": False,
+        "reason": "the memory mode it had before: no other mode completed the request",
+    }
+    problem = result.problem("http://127.0.0.1:7860", "webui.service")
+    assert problem.startswith(
+        "The web UI did not answer on http://127.0.0.1:7860 after its restart on memory mode lowvram."
+    )
+    assert "password ********" in problem
+    # What ran out of memory is kept; no mode is tuned since none came back.
+    memory = result.memory_after({"memory_free_mib": 3329})
+    assert set(memory["out_of_memory"]) == {"none", "medvram", "lowvram"} and "tuned" not in memory
+
+
+def test_autotune_without_a_mode_that_completes_names_each_error():
+    host = FakeHost(oom={"none", "medvram", "lowvram"})
+    host.mode = "lowvram"
+    result = run(host, autotune=True)
+    problem = result.problem("u", "webui.service")
+    assert problem.startswith("No memory mode completed the request (none: out of memory: OutOfMemoryError")
+    assert problem.endswith("; the web UI runs on lowvram again.") and result.left_on["mode"] == "lowvram"
+
+
+def test_a_step_that_breaks_midway_still_leaves_the_ui_on_a_mode_that_worked():
+    host = FakeHost(broken="lowvram")
+    host.mode = "medvram"
+    with pytest.raises(bm.HostError):
+        run(host, "medvram", autotune=True, autotune_all=True)
+    host = FakeHost(broken="medvram")
+    host.mode = "lowvram"
+    runner = bm.Run(host, "lowvram", ["none", "medvram", "lowvram"], autotune=True, autotune_all=True, key=KEY)
+    with pytest.raises(bm.HostError):
+        runner.run()
+    # none completed before medvram's restart broke: the UI goes back to none.
+    assert [t["mode"] for t in runner.trials] == ["none"]
+    assert runner.left_on["mode"] == "none" and host.calls[-1] == ("switch", "none", True)
+
+
+def test_compare_without_autotune_measures_the_mode_site_would_choose_after():
+    host = FakeHost()
+    host.mode = "lowvram"
+    result = run(host, compare=True, planned_mode="none")
+    assert outcomes(result) == [("before", "lowvram", "ok"), ("after", "none", "ok")]
+    assert result.chosen == "none" and result.left_on["mode"] == "none"
+    host = FakeHost(oom={"none"})
+    host.mode = "lowvram"
+    result = run(host, compare=True, planned_mode="none")
+    assert result.chosen is None and result.left_on["mode"] == "lowvram" and host.mode == "lowvram"
+
+
+def test_check_mode_measures_as_it_runs_and_changes_nothing():
+    host = FakeHost()
+    host.mode = "lowvram"
+    result = run(host, compare=True, autotune=True, planned_mode="none", check_mode=True)
+    assert outcomes(result) == [("before", "lowvram", "ok")]
+    assert not any(c[0] == "switch" for c in host.calls) and result.left_on is None
+
+
+def test_gpu_record_keeps_the_report_fields_of_the_uis_gpu():
+    gpus = [
+        {"index": 0, "name": "A", "uuid": "GPU-0", "memory_free_mib": 10, "processes": []},
+        {"index": 1, "name": "B"},
+    ]
+    assert bm.gpu_record(gpus, 0) == {"index": 0, "name": "A", "uuid": "GPU-0", "memory_free_mib": 10}
+    assert bm.gpu_record(gpus, None) is None and bm.gpu_record(gpus, 7) is None
+
+
+def test_trial_line_says_speed_or_error():
+    assert bm.trial_line(bm.trial(ok(10.0, True), "none", "autotune", 20)) == (
+        "autotune none: 0.500 s/it, 10.000 s per image (simulated)"
+    )
+    assert bm.trial_line(bm.failed_start("none", "autotune", [])) == (
+        "autotune none: the web UI did not answer after the restart"
+    )
