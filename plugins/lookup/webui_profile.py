@@ -74,7 +74,7 @@ _raw:
       description: C(server-name) (C(--listen) means every address, C(--server-name) one) or C(listen) (C(--listen ADDR)).
       type: str
     api:
-      description: C(a1111) where the UI serves A1111's C(/sdapi/v1/txt2img) API, else null.
+      description: C(sdapi) where the UI serves A1111's C(/sdapi/v1/txt2img) API, else null.
       type: str
     catalog_version:
       description: The upstream version the UI's flag catalog was read from.

@@ -26,7 +26,7 @@ What an entry holds:
 - ``bind``: how the UI is told its address. ``server-name``: ``--listen`` means every
   address and ``--server-name ADDR`` one of them; ``listen``: ``--listen ADDR``. Both take
   ``--port``, and both bind 127.0.0.1 with no flag.
-- ``api``: ``a1111`` where the UI serves A1111's ``/sdapi/v1/txt2img`` (the benchmark
+- ``api``: ``sdapi`` where the UI serves A1111's ``/sdapi/v1/txt2img`` (the benchmark
   needs it), else None.
 - ``thresholds``: per model family, the least free MiB each memory mode needs (the
   slowest listed is the floor); docs/memory-modes.md gives the source of every number.
@@ -466,7 +466,7 @@ PROFILES = {
         # as modules/cmd_args.py's; the pattern covers each.
         'validate_with': ('modules/cmd_args.py', 'extensions-builtin/*/preload.py'),
         'bind': 'server-name',
-        'api': 'a1111',
+        'api': 'sdapi',
         'thresholds': {
             'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
             'sdxl': {'none': 10240, 'medvram-sdxl': 7168, 'lowvram': 0},
@@ -498,7 +498,7 @@ PROFILES = {
         'exec': 'script',
         'validate_with': ('modules/cmd_args.py', 'backend/args.py', 'extensions-builtin/*/preload.py'),
         'bind': 'server-name',
-        'api': 'a1111',
+        'api': 'sdapi',
         'thresholds': {
             'sd15': {'none': 3584, 'always-low-vram': 1024, 'always-no-vram': 0},
             'sdxl': {'none': 7168, 'always-low-vram': 3072, 'always-no-vram': 0},
@@ -536,7 +536,7 @@ PROFILES = {
         'exec': 'script',
         'validate_with': (),
         'bind': 'server-name',
-        'api': 'a1111',
+        'api': 'sdapi',
         'thresholds': {
             'sd15': {'none': 3584, 'medvram': 2048, 'lowvram': 0},
             'sdxl': {'none': 10240, 'medvram': 6144, 'lowvram': 0},

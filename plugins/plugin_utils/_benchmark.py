@@ -23,8 +23,9 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _memory_mode
 
 REPORT_VERSION = 1
 MEMORY_VERSION = 1
-# Web UIs that serve A1111's /sdapi/v1/txt2img (Forge and SD.Next keep A1111's API).
-API_UIS = ('a1111', 'forge', 'sdnext')
+# Web UIs that serve A1111's /sdapi/v1/txt2img: those whose profile says so (Forge and
+# SD.Next keep A1111's API).
+API_UIS = tuple(ui for ui, entry in catalog.CATALOG.items() if entry['api'] == 'sdapi')
 PHASES = ('current', 'before', 'autotune', 'after')
 # How far the free VRAM may move from what autotune saw before its choice no longer
 # holds for site. Readings wobble by a few MiB; a desktop, a second program or a driver

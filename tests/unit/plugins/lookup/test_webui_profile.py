@@ -22,7 +22,7 @@ def test_the_lookup_gives_the_profile_as_plain_data():
     # Lists, not tuples: what the role hands on reaches modules as JSON.
     assert comfyui['validate_with'] == ['comfy/cli_args.py']
     [a1111] = LookupModule().run(['a1111'])
-    assert (a1111['version'], a1111['launch_file'], a1111['api']) == ('v1.10.1', 'webui-user.sh', 'a1111')
+    assert (a1111['version'], a1111['launch_file'], a1111['api']) == ('v1.10.1', 'webui-user.sh', 'sdapi')
     # The flag tables stay in Python.
     assert 'values' not in a1111 and 'switches' not in a1111
 
