@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import ipaddress
 
-KINDS = ("none", "socat", "nginx")
+# What each kind can honour; the role's _proxy_kinds entries carry the same attributes
+# beside the files, units and tasks of their own. Decisions below read the attributes,
+# never the names.
+KINDS = {
+    "none": dict(listens=False, passwords=False, tls=False, ipv6=False, max_sources=None, single_source=False),
+    "socat": dict(listens=True, passwords=False, tls=False, ipv6=False, max_sources=1, single_source=True),
+    "nginx": dict(listens=True, passwords=True, tls=True, ipv6=False, max_sources=None, single_source=False),
+}
 TLS = ("none", "selfsigned", "files")
 MAX_PASSWORD_BYTES = 256
 
@@ -108,59 +115,78 @@ def _exposed_binds(binds):
     return exposed
 
 
+def _with(kinds, attribute):
+    """'proxy_kind: a' (or 'a or b') of the kinds that have ``attribute``, for a way out."""
+    names = [name for name, entry in kinds.items() if entry.get(attribute)]
+    return "proxy_kind: %s" % " or ".join(names) if names else ""
+
+
 def exposure(
-    allow, auth_users=None, allow_public=False, kind="socat", port=7861, tls="none", upstream=None, ui_binds=None
+    allow,
+    auth_users=None,
+    allow_public=False,
+    kind="socat",
+    port=7861,
+    tls="none",
+    upstream=None,
+    ui_binds=None,
+    kinds=None,
 ):
     """What the proxy would expose, and why the role refuses it, if it does.
 
     ``upstream`` is proxy_upstream (host:port); ``ui_binds`` the addresses the web UI's
-    port is bound to on the host now (None: not probed).
+    port is bound to on the host now (None: not probed); ``kinds`` the kinds' entries
+    (default KINDS), whose attributes say what each can honour.
 
     Returns a dict:
       sources: the proxy_allow networks, normalised (10.0.0.5 -> 10.0.0.5/32), no duplicates
       public: true when anyone may connect (no source given, or a /0 among them)
       auth: the names of the basic-auth users (never their passwords)
-      socat_range: the one network for socat's range= (None: no range, public)
+      single_source: for a kind that takes one network (socat's range=), that network;
+        None: no restriction, public, or a kind that takes a list
       refusal: '' when the role may go on, else the message to fail with
     """
-    if kind not in KINDS:
-        raise ExposureError("proxy_kind must be one of %s, got %r" % (", ".join(KINDS), kind))
+    kinds = KINDS if kinds is None else kinds
+    if kind not in kinds:
+        raise ExposureError("proxy_kind must be one of %s, got %r" % (", ".join(kinds), kind))
     if tls not in TLS:
         raise ExposureError("proxy_tls must be one of %s, got %r" % (", ".join(TLS), tls))
+    entry = kinds[kind]
     sources = _sources(allow)
     names = _auth_names(auth_users)
     public = not sources or any(ipaddress.ip_network(s).prefixlen == 0 for s in sources)
-    result = dict(sources=sources, public=public, auth=names, socat_range=None, refusal="")
-    if kind == "none":
+    result = dict(sources=sources, public=public, auth=names, single_source=None, refusal="")
+    if not entry.get("listens"):
         return result
 
     problems = []
-    if kind == "socat":
-        if names:
-            problems.append(
-                "socat has no passwords, so proxy_auth_users would protect nothing: "
-                "use proxy_kind: nginx for basic auth"
-            )
-        if tls != "none":
-            problems.append("socat forwards plain TCP: use proxy_kind: nginx for proxy_tls: %s" % tls)
-        if any(ipaddress.ip_network(s).version == 6 for s in sources):
-            problems.append(
-                "socat listens on IPv4 only (TCP4-LISTEN): an IPv6 network in proxy_allow "
-                "would never match; use proxy_kind: nginx for IPv6 sources"
-            )
-        elif len(sources) > 1 and not public:
-            problems.append(
-                "socat takes a single range= (it silently uses the first one): give one "
-                "network in proxy_allow (e.g. 192.168.1.0/24), or use proxy_kind: nginx for several"
-            )
-        elif len(sources) == 1:
-            result["socat_range"] = sources[0]
-    if kind == "nginx" and any(ipaddress.ip_network(s).version == 6 for s in sources):
+    if names and not entry.get("passwords"):
         problems.append(
-            "the nginx site listens on IPv4 only: an IPv6 network in proxy_allow would open the "
-            "firewall for clients that can never connect; give IPv4 networks, or reach the UI "
-            "through an SSH tunnel (playbook vramfree.webui.tunnel)"
+            "%s has no passwords, so proxy_auth_users would protect nothing: use %s for basic auth"
+            % (kind, _with(kinds, "passwords"))
         )
+    if tls != "none" and not entry.get("tls"):
+        problems.append("%s forwards plain TCP: use %s for proxy_tls: %s" % (kind, _with(kinds, "tls"), tls))
+    ipv6 = any(ipaddress.ip_network(s).version == 6 for s in sources)
+    if ipv6 and not entry.get("ipv6"):
+        problems.append(
+            "%s listens on IPv4 only: an IPv6 network in proxy_allow would never match, yet open the "
+            "firewall for it; give IPv4 networks, or reach the UI through an SSH tunnel "
+            "(playbook vramfree.webui.tunnel)" % kind
+        )
+    elif entry.get("max_sources") and len(sources) > entry["max_sources"] and not public:
+        problems.append(
+            "%s takes a single range= (it silently uses the first one): give one "
+            "network in proxy_allow (e.g. 192.168.1.0/24), or use %s for several"
+            % (
+                kind,
+                " or ".join(
+                    "proxy_kind: %s" % n for n, e in kinds.items() if e.get("listens") and not e.get("max_sources")
+                ),
+            )
+        )
+    elif entry.get("single_source") and len(sources) == 1:
+        result["single_source"] = sources[0]
     upstream_port = _upstream_port(upstream)
     try:
         same_port = upstream_port == int(port)
@@ -190,7 +216,7 @@ def exposure(
                 "proxy_allow is empty"
                 if not sources
                 else "proxy_allow holds %s" % ", ".join(s for s in sources if s.endswith("/0")),
-                ", or set proxy_auth_users with proxy_kind: nginx" if kind == "nginx" else "",
+                ", or set proxy_auth_users with proxy_kind: %s" % kind if entry.get("passwords") else "",
             )
         )
     if problems:
@@ -235,3 +261,107 @@ def firewall_rules(remembered, exposure_, port, firewalls, running) -> dict:
     stale = [r for r in old if r not in wanted and r["firewall"] in running]
     kept = [r for r in old if r not in wanted and r["firewall"] not in running]
     return {"wanted": wanted, "stale": stale, "remember": wanted + [r for r in kept if r not in wanted]}
+
+
+def leftovers(kinds, kind, existing) -> dict:
+    """What proxies of other kinds left on the host, to remove before this one starts.
+
+    ``existing``: the paths of every kind that exist on the host. A kind's ``paths`` go
+    when another kind is asked; its ``kept_paths`` (nginx's self-signed certificate,
+    kept across kinds) only when no proxy is asked at all. Its ``units`` are stopped
+    when any of its paths is left, and its ``reload`` services (their ``check`` command
+    first) are reloaded so that they drop what was removed.
+    """
+    asked = kinds[kind]
+    paths, units, reload = [], [], []
+    for name, entry in kinds.items():
+        if name == kind:
+            continue
+        gone = list(entry.get("paths") or []) + ([] if asked.get("listens") else list(entry.get("kept_paths") or []))
+        found = [path for path in gone if path in existing]
+        if not found:
+            continue
+        paths += [path for path in found if path not in paths]
+        units += [unit for unit in entry.get("units") or [] if unit not in units]
+        reload += [item for item in entry.get("reload") or [] if item not in reload]
+    return dict(paths=paths, units=units, reload=reload)
+
+
+def every_path(kinds) -> list:
+    """The paths of every kind, whose existence the plan needs."""
+    paths = []
+    for entry in kinds.values():
+        for path in list(entry.get("paths") or []) + list(entry.get("kept_paths") or []):
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def upstream_port(upstream):
+    """proxy_upstream's port, where the web UI's listening addresses are looked for."""
+    return _upstream_port(upstream)
+
+
+def plan(request, kinds, state, remembered_fact) -> dict:
+    """Everything the proxy role decides before it changes anything.
+
+    ``request``: the role's variables without the proxy_ prefix (kind, allow, auth_users,
+    allow_public, port, tls, tls_cert, tls_key, upstream, firewall). ``state``: what the
+    host_state module answered (exists, files, firewalls, listening). ``remembered_fact``:
+    the path of the fact file of the firewall rules opened before.
+
+    Returns the exposure (sources, public, auth, single_source), ``kind`` (the asked
+    kind's entry), ``leftovers``, ``firewalls`` (to open the port in), ``rules`` (wanted,
+    stale, remember, remember_changed) and ``refusal`` ('' when the role may go on).
+    """
+    kind = request["kind"]
+    if kind not in kinds:
+        raise ExposureError("proxy_kind must be one of %s, got %r" % (", ".join(kinds), kind))
+    entry = kinds[kind]
+    result = exposure(
+        request.get("allow"),
+        request.get("auth_users"),
+        request.get("allow_public", False),
+        kind,
+        request.get("port", 7861),
+        request.get("tls", "none"),
+        upstream=request.get("upstream"),
+        ui_binds=state.get("listening") if entry.get("listens") else None,
+        kinds=kinds,
+    )
+    refusals = [result["refusal"]] if result["refusal"] else []
+    exists = state.get("exists") or []
+    if entry.get("tls") and request.get("tls") == "files":
+        cert, key = request.get("tls_cert") or "", request.get("tls_key") or ""
+        if not cert or not key:
+            refusals.append(
+                "proxy_tls is files: set proxy_tls_cert and proxy_tls_key to the paths of the certificate "
+                "and its key on the host."
+            )
+        elif cert not in exists or key not in exists:
+            refusals.append("proxy_tls is files, but %s or %s is not a file on the host." % (cert, key))
+    running = list(state.get("firewalls") or [])
+    asked = request.get("firewall", "auto")
+    if not entry.get("listens") or asked == "none":
+        firewalls = []
+    elif asked == "auto":
+        firewalls = running
+    else:
+        firewalls = [asked]
+        if asked not in running:
+            refusals.append(
+                "proxy_firewall is %s, but %s is not running on this host (the role does not turn a firewall on: "
+                "that could cut off SSH). Start it, or use proxy_firewall: auto." % (asked, asked)
+            )
+    remembered = ((state.get("files") or {}).get(remembered_fact) or {}).get("rules") or []
+    rules = firewall_rules(remembered, result, request.get("port", 7861), firewalls, running)
+    rules["remembered"] = remembered
+    rules["remember_changed"] = rules["remember"] != remembered
+    result.update(
+        kind=entry,
+        leftovers=leftovers(kinds, kind, exists),
+        firewalls=firewalls,
+        rules=rules,
+        refusal=" ".join(refusals),
+    )
+    return result

@@ -63,3 +63,59 @@ def release_problems(gpu_vram, max_other_mib=0, max_device_used_mib=128):
                     % (label, "unknown" if used is None else used, max_device_used_mib)
                 )
     return problems
+
+
+def unreadable(gpu_vram):
+    """``GPU <index>: <error>`` for each GPU the measurement could not read."""
+    return [
+        "GPU %s: %s" % (gpu.get("index", "?"), gpu["error"]) for gpu in gpu_vram.get("gpus") or [] if gpu.get("error")
+    ]
+
+
+def failure_message(gpu_vram, problems, timeout, error=None):
+    """Why the release was not proven, as the headless role reports it.
+
+    A GPU that cannot be read (NVML's "GPU is lost" after an Xid 79) is not one whose
+    VRAM is still held: that is said instead of blaming processes."""
+    lost = unreadable(gpu_vram) if gpu_vram is not None else []
+    if gpu_vram is None or lost:
+        return "Could not measure the VRAM: %s" % ("; ".join(lost) if lost else error or "unknown error")
+    return (
+        "VRAM still held %s s after the desktop stopped: %s. Stop those processes (or list their units in "
+        "headless_stop_units), or raise headless_max_other_vram_mib." % (timeout, "; ".join(problems))
+    )
+
+
+def wait_for_release(measure, judge, timeout, delay, clock, sleep, earlier=None):
+    """Measure until ``judge`` finds nothing held, or ``timeout`` seconds have passed.
+
+    ``measure()`` returns ``(gpu_vram, error)``: the fact, or None and why not.
+    ``judge(gpu_vram)`` returns release_problems' sentences. ``earlier`` is a measurement
+    already taken: when it is readable and proves the release, nothing is measured (a
+    re-run whose desktop was gone before the role). The last measurement is tried at
+    the deadline or after it, never skipped for lack of time.
+
+    Returns a dict: ``gpu_vram`` (the proof, or the last measurement), ``measured``
+    (whether it came from this wait), ``attempts``, ``problems`` and ``msg`` (empty when
+    released), ``error`` (the last measurement's failure, if any).
+    """
+    if earlier is not None and not judge(earlier) and not unreadable(earlier):
+        return dict(gpu_vram=earlier, measured=False, attempts=0, problems=[], msg="", error=None)
+    deadline = clock() + max(float(timeout), 0.0)
+    attempts = 0
+    while True:
+        attempts += 1
+        gpu_vram, error = measure()
+        problems = judge(gpu_vram) if gpu_vram is not None else []
+        if gpu_vram is not None and not problems:
+            return dict(gpu_vram=gpu_vram, measured=True, attempts=attempts, problems=[], msg="", error=None)
+        if clock() >= deadline:
+            return dict(
+                gpu_vram=gpu_vram,
+                measured=True,
+                attempts=attempts,
+                problems=problems,
+                msg=failure_message(gpu_vram, problems, timeout, error),
+                error=error,
+            )
+        sleep(delay)

@@ -83,4 +83,4 @@ def test_firewall_files_are_loaded_only_for_the_firewalls_in_play():
     assert "map(attribute='firewall')" in include["loop"]
     main = yaml.safe_load((ROOT / "roles/proxy/tasks/main.yml").read_text())
     (firewall_include,) = [t for t in main if t.get("ansible.builtin.include_tasks", {}).get("file") == "firewall.yml"]
-    assert "_proxy_firewalls" in firewall_include["when"]
+    assert "__proxy_plan.firewalls" in firewall_include["when"]

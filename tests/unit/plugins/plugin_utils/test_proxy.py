@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy
 from ansible_collections.vramfree.webui.plugins.plugin_utils._proxy import ExposureError, exposure, firewall_rules
 
 USERS = [{"name": "me", "password": "hunter2-proxy"}]
 
 
 @pytest.mark.parametrize(
-    "kind, allow, users, public_ok, sources, public, socat_range",
+    "kind, allow, users, public_ok, sources, public, single_source",
     [
         ("socat", ["192.168.1.0/24"], [], False, ["192.168.1.0/24"], False, "192.168.1.0/24"),
         # A bare address is one host; duplicates are dropped.
@@ -27,10 +28,10 @@ USERS = [{"name": "me", "password": "hunter2-proxy"}]
         ("socat", ["0.0.0.0/0"], [], True, ["0.0.0.0/0"], True, "0.0.0.0/0"),
     ],
 )
-def test_accepted(kind, allow, users, public_ok, sources, public, socat_range):
+def test_accepted(kind, allow, users, public_ok, sources, public, single_source):
     result = exposure(allow, users, public_ok, kind)
     assert result == dict(
-        sources=sources, public=public, auth=[u["name"] for u in users or []], socat_range=socat_range, refusal=""
+        sources=sources, public=public, auth=[u["name"] for u in users or []], single_source=single_source, refusal=""
     )
 
 
@@ -214,3 +215,122 @@ def test_an_upstream_without_a_port_is_named(upstream):
 def test_a_line_that_is_not_an_address_or_a_listen_line_is_an_error(entry):
     with pytest.raises(ExposureError, match="ui_binds: expected address:port or a LISTEN line"):
         exposure(["10.0.0.0/8"], [], False, "socat", 7861, "none", "127.0.0.1:7860", [entry])
+
+
+# The role's kinds, as vars/main.yml spells them once templated.
+SOCAT_UNIT_FILE = "/etc/systemd/system/vramfree-proxy-socat.service"
+SITE, HTPASSWD, TLS_DIR = (
+    "/etc/nginx/conf.d/vramfree-webui.conf",
+    "/etc/nginx/vramfree-webui.htpasswd",
+    "/etc/nginx/tls",
+)
+KINDS = {
+    "none": dict(_proxy.KINDS["none"], tasks="", paths=[], kept_paths=[], units=[], reload=[]),
+    "socat": dict(
+        _proxy.KINDS["socat"],
+        tasks="socat.yml",
+        paths=[SOCAT_UNIT_FILE],
+        kept_paths=[],
+        units=["vramfree-proxy-socat.service"],
+        reload=[],
+    ),
+    "nginx": dict(
+        _proxy.KINDS["nginx"],
+        tasks="nginx.yml",
+        paths=[SITE, HTPASSWD],
+        kept_paths=[TLS_DIR],
+        units=[],
+        reload=[{"service": "nginx", "check": ["nginx", "-t", "-q"]}],
+    ),
+}
+FACT = "/etc/ansible/facts.d/vramfree_proxy_firewall.fact"
+
+
+def request(**changes):
+    base = dict(kind="socat", allow=["10.0.0.0/8"], auth_users=[], allow_public=False, port=7861, tls="none")
+    base.update(tls_cert="", tls_key="", upstream="127.0.0.1:7860", firewall="auto")
+    base.update(changes)
+    return base
+
+
+def state(exists=(), rules=None, firewalls=(), listening=()):
+    return dict(
+        exists=list(exists),
+        files={FACT: {"rules": rules} if rules is not None else None},
+        firewalls=list(firewalls),
+        listening=list(listening),
+    )
+
+
+@pytest.mark.parametrize(
+    "kind, exists, paths, units, reload",
+    [
+        # socat to nginx: the unit goes; nginx's own files stay.
+        ("nginx", [SOCAT_UNIT_FILE, SITE], [SOCAT_UNIT_FILE], ["vramfree-proxy-socat.service"], []),
+        # nginx to socat: the site and passwords go, the certificate stays for a later nginx.
+        ("socat", [SITE, HTPASSWD, TLS_DIR], [SITE, HTPASSWD], [], [KINDS["nginx"]["reload"][0]]),
+        # No proxy: everything goes, the certificate too.
+        (
+            "none",
+            [SITE, TLS_DIR, SOCAT_UNIT_FILE],
+            [SOCAT_UNIT_FILE, SITE, TLS_DIR],
+            ["vramfree-proxy-socat.service"],
+            [KINDS["nginx"]["reload"][0]],
+        ),
+        ("none", [], [], [], []),
+    ],
+)
+def test_leftovers_of_the_other_kinds(kind, exists, paths, units, reload):
+    assert _proxy.leftovers(KINDS, kind, exists) == dict(paths=paths, units=units, reload=reload)
+
+
+def test_the_plan_reads_the_entry_not_the_name():
+    # A kind added as an entry alone: passwords and several networks, like nginx.
+    kinds = dict(KINDS, caddy=dict(KINDS["nginx"], paths=["/etc/caddy/vramfree"], kept_paths=[], reload=[]))
+    planned = _proxy.plan(request(kind="caddy", allow=["10.0.0.0/8", "192.168.0.0/16"]), kinds, state(), FACT)
+    assert planned["refusal"] == "" and planned["kind"]["paths"] == ["/etc/caddy/vramfree"]
+    refused = _proxy.plan(request(kind="socat", auth_users=USERS), kinds, state(), FACT)["refusal"]
+    assert "use proxy_kind: nginx or caddy for basic auth" in refused
+
+
+def test_the_plan_opens_the_running_firewall_and_closes_what_is_no_longer_asked():
+    old = [{"firewall": "ufw", "port": 7861, "source": "192.168.1.0/24"}]
+    planned = _proxy.plan(request(), KINDS, state(rules=old, firewalls=["ufw"]), FACT)
+    assert planned["firewalls"] == ["ufw"]
+    assert planned["rules"]["wanted"] == [{"firewall": "ufw", "port": 7861, "source": "10.0.0.0/8"}]
+    assert planned["rules"]["stale"] == old and planned["rules"]["remember_changed"] is True
+    assert planned["single_source"] == "10.0.0.0/8"
+
+
+def test_no_proxy_closes_every_rule_it_remembers():
+    old = [{"firewall": "firewalld", "port": 7861, "source": "10.0.0.0/8"}]
+    planned = _proxy.plan(request(kind="none", firewall="ufw"), KINDS, state(rules=old, firewalls=["firewalld"]), FACT)
+    assert planned["refusal"] == "" and planned["firewalls"] == []
+    assert (planned["rules"]["stale"], planned["rules"]["remember"]) == (old, [])
+
+
+def test_a_rerun_changes_no_memory():
+    rules = [{"firewall": "ufw", "port": 7861, "source": "10.0.0.0/8"}]
+    planned = _proxy.plan(request(), KINDS, state(rules=rules, firewalls=["ufw"]), FACT)
+    assert planned["rules"]["remember_changed"] is False and planned["rules"]["stale"] == []
+
+
+@pytest.mark.parametrize(
+    "changes, host, message",
+    [
+        ({"firewall": "ufw"}, state(firewalls=["firewalld"]), "proxy_firewall is ufw, but ufw is not running"),
+        ({"kind": "nginx", "tls": "files"}, state(), "set proxy_tls_cert and proxy_tls_key"),
+        (
+            {"kind": "nginx", "tls": "files", "tls_cert": "/c.pem", "tls_key": "/k.pem"},
+            state(exists=["/c.pem"]),
+            "proxy_tls is files, but /c.pem or /k.pem is not a file on the host.",
+        ),
+        ({}, state(listening=["0.0.0.0:7860"]), "the web UI itself listens on 0.0.0.0:7860"),
+    ],
+)
+def test_the_plan_refuses_before_any_change(changes, host, message):
+    assert message in _proxy.plan(request(**changes), KINDS, host, FACT)["refusal"]
+
+
+def test_the_web_uis_binds_are_not_judged_without_a_proxy():
+    assert _proxy.plan(request(kind="none"), KINDS, state(listening=["0.0.0.0:7860"]), FACT)["refusal"] == ""

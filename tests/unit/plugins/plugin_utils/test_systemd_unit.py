@@ -422,7 +422,7 @@ def test_the_socat_unit_says_exactly_its_command_and_systemd_accepts_it(socat_ra
         SOCAT_TEMPLATE,
         proxy_port=8443,
         proxy_upstream=upstream,
-        _proxy_exposure={"socat_range": socat_range},
+        __proxy_plan={"single_source": socat_range},
     )
     found = settings_of(text)
     listen = "TCP4-LISTEN:8443,fork,reuseaddr" + (",range=" + socat_range if socat_range else "")
@@ -438,5 +438,5 @@ def test_the_socat_unit_refuses_an_upstream_it_cannot_write():
             SOCAT_TEMPLATE,
             proxy_port=8443,
             proxy_upstream="127.0.0.1:7860\nUser=root",
-            _proxy_exposure={"socat_range": None},
+            __proxy_plan={"single_source": None},
         )

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, vramfree.webui contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Read the host once and plan the proxy (docs: plugins/modules/proxy_plan.py).
+
+The host answers the host_state module; every decision is plugin_utils/_proxy.py's,
+on the controller.
+"""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy
+
+ARGUMENT_SPEC = dict(
+    kind=dict(type='str', required=True),
+    kinds=dict(type='dict', required=True),
+    allow=dict(type='raw', default=[]),
+    auth_users=dict(type='raw', default=[], no_log=True),
+    allow_public=dict(type='bool', default=False),
+    port=dict(type='raw', default=7861),
+    tls=dict(type='str', default='none'),
+    tls_cert=dict(type='str', default=''),
+    tls_key=dict(type='str', default=''),
+    upstream=dict(type='str', required=True),
+    firewall=dict(type='str', default='auto', choices=['auto', 'ufw', 'firewalld', 'none']),
+    rules_fact=dict(type='path', required=True),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        result['changed'] = False
+        try:
+            return self._plan(result, args, task_vars)
+        except _proxy.ExposureError as exc:
+            result.update(failed=True, msg='proxy_plan: %s' % exc)
+            return result
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    def _plan(self, result, args, task_vars):
+        kinds = args['kinds']
+        listens = (kinds.get(args['kind']) or {}).get('listens')
+        tls_files = [args['tls_cert'], args['tls_key']] if args['tls'] == 'files' else []
+        state = self._execute_module(
+            module_name='vramfree.webui.host_state',
+            module_args=dict(
+                paths=_proxy.every_path(kinds) + [path for path in tls_files if path],
+                files=[args['rules_fact']],
+                firewalls=True,
+                # Where the web UI listens now: a UI open beyond loopback is refused.
+                port=_proxy.upstream_port(args['upstream']) if listens else None,
+            ),
+            task_vars=task_vars,
+        )
+        if state.get('failed'):
+            result.update(failed=True, msg='proxy_plan: reading the host failed: %s' % state.get('msg', state))
+            return result
+        request = {name: args[name] for name in ARGUMENT_SPEC if name not in ('kinds', 'rules_fact')}
+        planned = _proxy.plan(request, kinds, state, args['rules_fact'])
+        result.update(planned)
+        if planned['refusal']:
+            result.update(failed=True, msg=planned['refusal'])
+        return result
