@@ -15,7 +15,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _remote
 
 # Seconds a systemctl or journalctl call may take: a unit stuck in its stop can hold them.
 SYSTEMCTL_TIMEOUT = 60
@@ -220,7 +220,7 @@ class ActionModule(ActionBase):
         return self._module('ansible.legacy.command', {'argv': ['timeout', str(timeout)] + list(argv)}, ' '.join(argv))
 
     def _module(self, name, args, what=None):
-        result = self._execute_module(module_name=name, module_args=args, task_vars=self._vars)
+        result = _remote.execute_module(self, name, args, self._vars)
         # The command module's invocation holds its stdin, the API login with it.
         result.pop('invocation', None)
         if result.get('failed') or result.get('rc', 0) != 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy, _remote
 
 ARGUMENT_SPEC = dict(
     kind=dict(type='str', required=True),
@@ -51,16 +51,17 @@ class ActionModule(ActionBase):
         kinds = args['kinds']
         listens = (kinds.get(args['kind']) or {}).get('listens')
         tls_files = [args['tls_cert'], args['tls_key']] if args['tls'] == 'files' else []
-        state = self._execute_module(
-            module_name='vramfree.webui.host_state',
-            module_args=dict(
+        state = _remote.execute_module(
+            self,
+            'vramfree.webui.host_state',
+            dict(
                 paths=_proxy.every_path(kinds) + [path for path in tls_files if path],
                 files=[args['rules_fact']],
                 firewalls=True,
                 # Where the web UI listens now: a UI open beyond loopback is refused.
                 port=_proxy.upstream_port(args['upstream']) if listens else None,
             ),
-            task_vars=task_vars,
+            task_vars,
         )
         if state.get('failed'):
             result.update(failed=True, msg='proxy_plan: reading the host failed: %s' % state.get('msg', state))

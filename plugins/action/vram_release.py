@@ -14,7 +14,7 @@ import time
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _vram_release, _webui_plan
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _remote, _vram_release, _webui_plan
 
 ARGUMENT_SPEC = dict(
     ignore_units=dict(type='list', elements='str', default=[]),
@@ -37,9 +37,7 @@ class ActionModule(ActionBase):
         result['changed'] = False
 
         def measure():
-            answer = self._execute_module(
-                module_name='vramfree.webui.gpu_vram_facts', module_args={}, task_vars=task_vars
-            )
+            answer = _remote.execute_module(self, 'vramfree.webui.gpu_vram_facts', {}, task_vars)
             if answer.get('failed') or 'gpu_vram' not in answer.get('ansible_facts', {}):
                 return None, answer.get('msg', 'gpu_vram_facts failed')
             return answer['ansible_facts']['gpu_vram'], None

@@ -16,7 +16,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _webui_plan
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _remote, _webui_plan
 
 ARGUMENT_SPEC = dict(
     ui=dict(type='str', default='a1111', choices=list(_profiles.PROFILES)),
@@ -87,7 +87,7 @@ class ActionModule(ActionBase):
         return result
 
     def _module(self, name, module_args, task_vars):
-        answer = self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+        answer = _remote.execute_module(self, name, module_args, task_vars)
         if answer.get('failed'):
             raise AnsibleActionFail('webui_plan: %s failed: %s' % (name, answer.get('msg', answer)))
         return answer
@@ -95,9 +95,7 @@ class ActionModule(ActionBase):
     def _tuned(self, path, task_vars):
         """The autotune file's text, or None where there is none. The benchmark playbook
         writes it as root in a root folder: nothing of the web UI's user is read."""
-        answer = self._execute_module(
-            module_name='ansible.builtin.slurp', module_args={'src': path}, task_vars=task_vars
-        )
+        answer = _remote.execute_module(self, 'ansible.builtin.slurp', {'src': path}, task_vars)
         if answer.get('failed') or 'content' not in answer:
             return None
         return base64.b64decode(answer['content']).decode('utf-8', 'replace')
