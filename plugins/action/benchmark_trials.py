@@ -48,7 +48,7 @@ SPEC = {
     'gpus': {'type': 'list', 'elements': 'dict', 'default': []},
     'gpu_index': {'type': 'int'},
     'launch_args': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': True},
-    'memory_before': {'type': 'str'},
+    'memory_before': {'type': 'raw'},
     'oom_margin_mib': {'type': 'int', 'default': 128},
 }
 

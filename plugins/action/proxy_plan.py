@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.vramfree.webui.plugins.module_utils import _state_file
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy, _remote
 
 ARGUMENT_SPEC = dict(
@@ -26,7 +27,7 @@ ARGUMENT_SPEC = dict(
     tls_key=dict(type='str', default=''),
     upstream=dict(type='str', required=True),
     firewall=dict(type='str', default='auto', choices=['auto', 'ufw', 'firewalld', 'none']),
-    rules_fact=dict(type='path', required=True),
+    state_file=dict(type='path', default=_state_file.PATH),
 )
 
 
@@ -56,7 +57,8 @@ class ActionModule(ActionBase):
             'vramfree.webui.host_state',
             dict(
                 paths=_proxy.every_path(kinds) + [path for path in tls_files if path],
-                files=[args['rules_fact']],
+                remembered=True,
+                state_file=args['state_file'],
                 firewalls=True,
                 # Where the web UI listens now: a UI open beyond loopback is refused.
                 port=_proxy.upstream_port(args['upstream']) if listens else None,
@@ -66,8 +68,8 @@ class ActionModule(ActionBase):
         if state.get('failed'):
             result.update(failed=True, msg='proxy_plan: reading the host failed: %s' % state.get('msg', state))
             return result
-        request = {name: args[name] for name in ARGUMENT_SPEC if name not in ('kinds', 'rules_fact')}
-        planned = _proxy.plan(request, kinds, state, args['rules_fact'])
+        request = {name: args[name] for name in ARGUMENT_SPEC if name not in ('kinds', 'state_file')}
+        planned = _proxy.plan(request, kinds, state)
         result.update(planned)
         if planned['refusal']:
             result.update(failed=True, msg=planned['refusal'])

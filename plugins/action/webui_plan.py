@@ -10,12 +10,10 @@ is plugin_utils/_webui_plan.py's, on the controller.
 
 from __future__ import annotations
 
-import base64
-
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
+from ansible_collections.vramfree.webui.plugins.module_utils import _profiles, _state_file
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _remote, _webui_plan
 
 ARGUMENT_SPEC = dict(
@@ -26,7 +24,8 @@ ARGUMENT_SPEC = dict(
     memory_mode=dict(type='str', default='auto'),
     thresholds=dict(type='dict', default={}),
     service_active=dict(type='bool', default=False),
-    tuned_file=dict(type='path'),
+    tuned_unit=dict(type='str'),
+    state_file=dict(type='path', default=_state_file.PATH),
     listen=dict(type='str', default='127.0.0.1'),
     port=dict(type='raw', default=7860),
     flags=dict(type='dict', default={}),
@@ -61,8 +60,8 @@ class ActionModule(ActionBase):
             result['warnings'] = measured.get('warnings', [])
 
         tuned = None
-        if args['tuned_file'] and args['memory'] and args['memory_mode'] == 'auto':
-            tuned = self._tuned(args['tuned_file'], task_vars)
+        if args['tuned_unit'] and args['memory'] and args['memory_mode'] == 'auto':
+            tuned = self._tuned(args['tuned_unit'], args['state_file'], task_vars)
         try:
             planned = _webui_plan.plan(
                 gpu_vram,
@@ -92,10 +91,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('webui_plan: %s failed: %s' % (name, answer.get('msg', answer)))
         return answer
 
-    def _tuned(self, path, task_vars):
-        """The autotune file's text, or None where there is none. The benchmark playbook
-        writes it as root in a root folder: nothing of the web UI's user is read."""
-        answer = _remote.execute_module(self, 'ansible.builtin.slurp', {'src': path}, task_vars)
-        if answer.get('failed') or 'content' not in answer:
-            return None
-        return base64.b64decode(answer['content']).decode('utf-8', 'replace')
+    def _tuned(self, unit, state_file, task_vars):
+        """What the benchmark's autotune proved for ``unit``, or None. Root's state file
+        in a root folder: nothing of the web UI's user is read."""
+        answer = self._module('vramfree.webui.host_state', {'remembered': True, 'state_file': state_file}, task_vars)
+        return ((answer.get('remembered') or {}).get('benchmark') or {}).get(unit)

@@ -12,9 +12,7 @@ recorded answers.
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.vramfree.webui.plugins.module_utils import _systemctl
+from ansible_collections.vramfree.webui.plugins.module_utils import _state_file, _systemctl
 
 
 class HostStateError(Exception):
@@ -38,15 +36,12 @@ def _default_target(run):
     return out.strip()
 
 
-def _remembered(read, path):
-    """A local fact file the roles wrote (root's, JSON), or None where there is none."""
-    text = read(path)
-    if text is None:
-        return None
+def _remembered(read, listdir, path):
+    """What the roles remember (see _state_file), earlier releases' files folded in."""
     try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise HostStateError('%s is not the JSON the role wrote: %s' % (path, exc)) from exc
+        return _state_file.read(read, listdir, path)[0]
+    except _state_file.StateFileError as exc:
+        raise HostStateError(str(exc)) from exc
 
 
 def _firewalls(run, which):
@@ -71,12 +66,25 @@ def _listening(run, port):
     return [line.split()[3] for line in out.splitlines() if line.startswith('LISTEN') and len(line.split()) > 3]
 
 
-def gather(run, read, exists, which, units=(), default_target=False, files=(), paths=(), firewalls=False, port=None):
-    """The host's state, as the module returns it (see plugins/modules/host_state.py)."""
+def gather(
+    run,
+    read,
+    exists,
+    which,
+    units=(),
+    default_target=False,
+    remembered=None,
+    paths=(),
+    firewalls=False,
+    port=None,
+    listdir=None,
+):
+    """The host's state, as the module returns it (see plugins/modules/host_state.py).
+    ``remembered``: the state file's path, or None not to read it."""
     return dict(
         units=_units(run, list(units)),
         default_target=_default_target(run) if default_target else None,
-        files={path: _remembered(read, path) for path in files},
+        remembered=_remembered(read, listdir, remembered) if remembered else None,
         exists=[path for path in paths if exists(path)],
         firewalls=_firewalls(run, which) if firewalls else None,
         listening=_listening(run, port) if port is not None else None,

@@ -159,8 +159,10 @@ options:
     elements: str
     default: []
   memory_before:
-    description: The text of the benchmark's memory file on the host (what earlier runs proved), or none.
-    type: str
+    description:
+      - What earlier runs proved for this web UI (its entry in the V(benchmark) section of the state file,
+        M(vramfree.webui.state_file)), or none. One that is not what a run wrote counts as nothing.
+    type: raw
   oom_margin_mib:
     description: An earlier out-of-memory holds while no more than this more MiB are free now.
     type: int

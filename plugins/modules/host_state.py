@@ -17,7 +17,8 @@ description:
     must know before they act; each part is read only when asked for.
   - O(units) through C(systemctl show) (C(Id), C(LoadState), C(ActiveState), C(UnitFileState),
     C(FragmentPath)); a unit systemd does not know comes back with C(LoadState=not-found).
-  - The local fact files in O(files), JSON the roles wrote as root; a missing file is null.
+  - With O(remembered), what the roles remember on the host (the state file M(vramfree.webui.state_file) writes,
+    earlier releases' files folded in).
   - Which of O(paths) exist (not followed when they are symbolic links).
   - With O(firewalls), the firewalls that run (C(ufw status) active, C(firewall-cmd --state)).
   - With O(port), the local addresses of the TCP sockets listening on that port (C(ss -Hltn)).
@@ -32,11 +33,14 @@ options:
     description: Also read the default target (C(systemctl get-default)).
     type: bool
     default: false
-  files:
-    description: JSON files (local facts the roles wrote) to read.
-    type: list
-    elements: path
-    default: []
+  remembered:
+    description: Also read what the roles remember on the host.
+    type: bool
+    default: false
+  state_file:
+    description: The state file M(vramfree.webui.state_file) writes; leave the default.
+    type: path
+    default: /etc/ansible/facts.d/vramfree.fact
   paths:
     description: Paths whose existence to report.
     type: list
@@ -72,7 +76,7 @@ EXAMPLES = r"""
   vramfree.webui.host_state:
     units: [display-manager.service, multi-user.target]
     default_target: true
-    files: [/etc/ansible/facts.d/vramfree_headless.fact]
+    remembered: true
   register: state
 
 - name: Say which display manager runs
@@ -92,11 +96,11 @@ default_target:
   returned: always
   type: str
   sample: graphical.target
-files:
-  description: Per file asked, its JSON content, or null where the file is missing.
+remembered:
+  description: What the roles remember, by section (see M(vramfree.webui.state_file)); null unless O(remembered).
   returned: always
   type: dict
-  sample: {"/etc/ansible/facts.d/vramfree_headless.fact": {"previous_default_target": "graphical.target"}}
+  sample: {"headless": {"previous_default_target": "graphical.target"}}
 exists:
   description: The paths of O(paths) that exist, in the order asked.
   returned: always
@@ -118,15 +122,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _command, _host_state, _systemctl
-
-
-def read_file(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
+from ansible_collections.vramfree.webui.plugins.module_utils import _command, _host_state, _state_file, _systemctl
 
 
 def main():
@@ -134,7 +130,8 @@ def main():
         argument_spec=dict(
             units=dict(type="list", elements="str", default=[]),
             default_target=dict(type="bool", default=False),
-            files=dict(type="list", elements="path", default=[]),
+            remembered=dict(type="bool", default=False),
+            state_file=dict(type="path", default=_state_file.PATH),
             paths=dict(type="list", elements="path", default=[]),
             firewalls=dict(type="bool", default=False),
             port=dict(type="int"),
@@ -151,12 +148,13 @@ def main():
     try:
         state = _host_state.gather(
             run,
-            read_file,
+            _state_file.read_text,
             os.path.lexists,
             module.get_bin_path,
             units=params["units"],
             default_target=params["default_target"],
-            files=params["files"],
+            remembered=params["state_file"] if params["remembered"] else None,
+            listdir=_state_file.listdir,
             paths=params["paths"],
             firewalls=params["firewalls"],
             port=params["port"],

@@ -90,10 +90,12 @@ options:
     type: str
     choices: [auto, ufw, firewalld, none]
     default: auto
-  rules_fact:
-    description: The fact file (JSON, C(rules)) of the firewall rules opened before.
+  state_file:
+    description:
+      - Where the roles remember what they did (M(vramfree.webui.state_file)); its V(proxy) section's
+        C(firewall_rules) are the rules opened before. Leave the default.
     type: path
-    required: true
+    default: /etc/ansible/facts.d/vramfree.fact
 """
 
 EXAMPLES = r"""
@@ -103,7 +105,6 @@ EXAMPLES = r"""
     kinds: "{{ _proxy_kinds }}"
     allow: [192.168.1.0/24]
     upstream: 127.0.0.1:7860
-    rules_fact: /etc/ansible/facts.d/vramfree_proxy_firewall.fact
   register: plan
 """
 

@@ -17,11 +17,11 @@ description:
   - The processes of O(ignore_units) (the web UI's own unit) count as free VRAM, since a running
     web UI is neither the leftover of the desktop nor less room for itself.
   - The memory mode comes from the mode asked (O(memory_mode)), else from the mode the
-    benchmark playbook's autotune measured (O(tuned_file)) while the UI, model family, GPU
+    benchmark playbook's autotune measured for O(tuned_unit) while the UI, model family, GPU
     and its free VRAM are those it was measured with, else from the memory-mode table of
     the UI's profile (docs/memory-modes.md).
   - Runs as an action plugin. The host only answers the measurement and the read of
-    O(tuned_file); every decision is made on the controller.
+    its state file; every decision is made on the controller.
 author:
   - vramfree.webui contributors (@vramfree)
 extends_documentation_fragment:
@@ -78,11 +78,15 @@ options:
         be told from the free VRAM, so the launch file's mode is kept.
     type: bool
     default: false
-  tuned_file:
+  tuned_unit:
     description:
-      - The benchmark playbook's autotune file on the host (root's, in a root folder). Read
-        only when O(memory_mode=auto); a missing file is no autotune.
+      - The web UI's unit, whose autotune result (the V(benchmark) section of the state file
+        M(vramfree.webui.state_file) writes) is kept. Read only when O(memory_mode=auto); none is no autotune.
+    type: str
+  state_file:
+    description: Where the roles remember what they did (root's file in a root folder); leave the default.
     type: path
+    default: /etc/ansible/facts.d/vramfree.fact
   listen:
     description: The address the web UI binds.
     type: str

@@ -302,13 +302,13 @@ def upstream_port(upstream):
     return _upstream_port(upstream)
 
 
-def plan(request, kinds, state, remembered_fact) -> dict:
+def plan(request, kinds, state) -> dict:
     """Everything the proxy role decides before it changes anything.
 
     ``request``: the role's variables without the proxy_ prefix (kind, allow, auth_users,
     allow_public, port, tls, tls_cert, tls_key, upstream, firewall). ``state``: what the
-    host_state module answered (exists, files, firewalls, listening). ``remembered_fact``:
-    the path of the fact file of the firewall rules opened before.
+    host_state module answered (exists, remembered, firewalls, listening); the firewall
+    rules opened before are the ``firewall_rules`` of the state's ``proxy`` section.
 
     Returns the exposure (sources, public, auth, single_source), ``kind`` (the asked
     kind's entry), ``leftovers``, ``firewalls`` (to open the port in), ``rules`` (wanted,
@@ -353,7 +353,7 @@ def plan(request, kinds, state, remembered_fact) -> dict:
                 "proxy_firewall is %s, but %s is not running on this host (the role does not turn a firewall on: "
                 "that could cut off SSH). Start it, or use proxy_firewall: auto." % (asked, asked)
             )
-    remembered = ((state.get("files") or {}).get(remembered_fact) or {}).get("rules") or []
+    remembered = ((state.get("remembered") or {}).get("proxy") or {}).get("firewall_rules") or []
     rules = firewall_rules(remembered, result, request.get("port", 7861), firewalls, running)
     rules["remembered"] = remembered
     rules["remember_changed"] = rules["remember"] != remembered

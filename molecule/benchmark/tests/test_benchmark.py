@@ -20,6 +20,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
 
 # box: the fixture the tests marked @on take.
 from testinfra_support import (  # noqa: E402,F401  pylint: disable=unused-import
+    STATE_FILE,
     ansible_playbook,
     box,
     converge_in_check_mode,
@@ -28,6 +29,7 @@ from testinfra_support import (  # noqa: E402,F401  pylint: disable=unused-impor
     name,
     on,
     play_recap,
+    remembered,
 )
 
 PLAYBOOKS = pathlib.Path(__file__).resolve().parents[3] / "playbooks"
@@ -200,13 +202,12 @@ def test_the_running_ui_has_the_chosen_mode(host):
 
 
 def test_what_runs_out_of_memory_is_remembered_on_the_host(host):
-    memory = host.file("/var/lib/vramfree/benchmark-webui.service.json")
+    data = remembered(host).get("benchmark", {}).get("webui.service")
     if expect(host)["remembered"] is None:
-        assert not memory.exists
+        assert data is None
         return
-    data = json.loads(memory.content_string)
     assert data["out_of_memory"] == expect(host)["remembered"]
-    assert data["conditions"]["width"] == 512 and "hunter2" not in memory.content_string
+    assert data["conditions"]["width"] == 512 and "hunter2" not in json.dumps(data)
     # What autotune chose, and the GPU and free VRAM it chose it for: site keeps it
     # while they hold.
     tuned = data["tuned"]
@@ -217,8 +218,7 @@ def test_what_runs_out_of_memory_is_remembered_on_the_host(host):
         "sd15",
     )
     assert tuned["gpu"] == FIRST["hosts"][name(host)]["gpu"]["uuid"]
-    assert (memory.user, memory.group, memory.mode) == ("root", "root", 0o644)
-    assert (host.file(os.path.dirname(memory.path)).user, host.file(os.path.dirname(memory.path)).mode) == (
+    assert (host.file(os.path.dirname(STATE_FILE)).user, host.file(os.path.dirname(STATE_FILE)).mode) == (
         "root",
         0o755,
     )

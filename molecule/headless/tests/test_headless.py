@@ -10,7 +10,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import box, converge_in_check_mode, inventory_hosts, name, on, reboot  # noqa: E402,F401  pylint: disable=unused-import
+from testinfra_support import box, converge_in_check_mode, inventory_hosts, name, on, reboot, remembered  # noqa: E402,F401  pylint: disable=unused-import
 
 HOSTS = {
     "vramfree-headless-persist",
@@ -113,14 +113,13 @@ def test_old_geforce_released_device_memory(box):
 @on("vramfree-headless-persist")
 def test_persist_sets_multi_user_and_remembers_the_old_target(box):
     assert box.check_output("systemctl get-default") == "multi-user.target"
-    fact = box.file("/etc/ansible/facts.d/vramfree_headless.fact")
-    assert json.loads(fact.content_string) == {"previous_default_target": "graphical.target"}
+    assert remembered(box)["headless"]["previous_default_target"] == "graphical.target"
 
 
 @on("vramfree-headless-nopersist", "vramfree-headless-xdm")
 def test_without_persist_the_boot_target_is_untouched(box):
     assert box.check_output("systemctl get-default") == "graphical.target"
-    assert not box.file("/etc/ansible/facts.d/vramfree_headless.fact").exists
+    assert "headless" not in remembered(box)
 
 
 @on("vramfree-headless-xdm")
@@ -150,8 +149,7 @@ def test_named_units_are_stopped_with_the_desktop(box):
 def test_persist_disables_the_named_units_and_remembers_them(box):
     assert not box.service("vramfree-fake-ollama.service").is_running
     assert box.run("systemctl is-enabled vramfree-fake-ollama.service").stdout.strip() == "disabled"
-    remembered = json.loads(box.file("/etc/ansible/facts.d/vramfree_headless_units.fact").content_string)
-    assert remembered == {"disabled_units": ["vramfree-fake-ollama.service"]}
+    assert remembered(box)["headless"]["disabled_units"] == ["vramfree-fake-ollama.service"]
 
 
 @on("vramfree-headless-lost")

@@ -15,6 +15,7 @@ from testinfra_support import (  # noqa: E402,F401  pylint: disable=unused-impor
     inventory_hosts,
     on,
     reboot,
+    remembered,
 )
 
 HOSTS = {"vramfree-restore-trixie", "vramfree-restore-xdm", "vramfree-restore-retargeted", "vramfree-restore-unpersist"}
@@ -30,7 +31,16 @@ def test_runs_on_exactly_the_expected_hosts():
 
 
 def test_the_remembered_target_is_forgotten(host):
-    assert not host.file("/etc/ansible/facts.d/vramfree_headless.fact").exists
+    assert "headless" not in remembered(host)
+
+
+@on("vramfree-restore-xdm")
+def test_a_host_an_earlier_release_stopped_is_restored_and_its_files_moved(box):
+    # prepare.yml left this host as an earlier release would have: one file per part.
+    # Restoring read them (the target is back, above) and moved them out of the way.
+    for old in ("vramfree_headless.fact", "vramfree_headless_units.fact"):
+        assert not box.file("/etc/ansible/facts.d/" + old).exists
+    assert box.check_output("systemctl get-default") == "graphical.target"
 
 
 @on(*HOSTS - {"vramfree-restore-retargeted"})
@@ -59,7 +69,7 @@ def test_the_simulated_desktops_processes_are_back(box):
 def test_restore_enables_and_starts_the_units_persist_disabled(box):
     assert box.service("vramfree-fake-ollama.service").is_running
     assert box.run("systemctl is-enabled vramfree-fake-ollama.service").stdout.strip() == "enabled"
-    assert not box.file("/etc/ansible/facts.d/vramfree_headless_units.fact").exists
+    assert "headless" not in remembered(box)
 
 
 @on("vramfree-restore-xdm")

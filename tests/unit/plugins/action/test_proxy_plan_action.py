@@ -21,12 +21,12 @@ KINDS = {
     "socat": dict(_proxy.KINDS["socat"], paths=[UNIT_FILE], kept_paths=[], units=["x.service"], reload=[]),
     "nginx": dict(_proxy.KINDS["nginx"], paths=[SITE], kept_paths=[], units=[], reload=[]),
 }
-FACT = "/etc/ansible/facts.d/vramfree_proxy_firewall.fact"
+FACT = "/tmp/elsewhere/vramfree.fact"
 SECRET = "hunter2-proxy-secret"
 
 
 def run(args, answer):
-    base = dict(kind="nginx", kinds=KINDS, upstream="127.0.0.1:7860", rules_fact=FACT, allow=["10.0.0.0/8"])
+    base = dict(kind="nginx", kinds=KINDS, upstream="127.0.0.1:7860", state_file=FACT, allow=["10.0.0.0/8"])
     task = MagicMock(
         args=dict(base, **args), check_mode=True, diff=False, async_val=0, action="vramfree.webui.proxy_plan"
     )
@@ -42,7 +42,7 @@ def run(args, answer):
     return action.run(task_vars={}), calls
 
 
-HOST = dict(exists=[UNIT_FILE], files={FACT: None}, firewalls=["ufw"], listening=["127.0.0.1:7860"])
+HOST = dict(exists=[UNIT_FILE], remembered={}, firewalls=["ufw"], listening=["127.0.0.1:7860"])
 
 
 def test_one_round_trip_asks_for_everything_the_plan_needs():
@@ -50,7 +50,7 @@ def test_one_round_trip_asks_for_everything_the_plan_needs():
     assert calls == [
         (
             "vramfree.webui.host_state",
-            dict(paths=[UNIT_FILE, SITE], files=[FACT], firewalls=True, port=7860),
+            dict(paths=[UNIT_FILE, SITE], remembered=True, state_file=FACT, firewalls=True, port=7860),
         )
     ]
     assert result.get("failed", False) is False and result["changed"] is False

@@ -6,7 +6,8 @@
 
 Nothing here has a GPU: the measurement it takes finds none (and the plan says so); the
 plans with GPUs are made from a measurement handed in, as the benchmark hands in its own.
-The autotune file is read from the host by the action, as on a real box.
+What the autotune proved is read from the host's state file by the action, as on a real
+box (the file here is in a temporary folder).
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ PLAYBOOK = """
     - name: From a snapshot, with an autotune file
       vramfree.webui.webui_plan:
         gpu_vram: "{{ snapshot }}"
-        tuned_file: "%(tuned)s"
+        tuned_unit: webui.service
+        state_file: "%(state)s"
         port: 7861
       register: tuned
 
     - name: From a snapshot, the autotune file ignored for a forced mode
       vramfree.webui.webui_plan:
         gpu_vram: "{{ snapshot }}"
-        tuned_file: "%(tuned)s"
+        tuned_unit: webui.service
+        state_file: "%(state)s"
         memory_mode: lowvram
       register: forced
 
@@ -72,16 +75,10 @@ PLAYBOOK = """
 
 
 def run_playbook(tmp_path, *extra):
-    tuned = tmp_path / 'benchmark-webui.service.json'
-    tuned.write_text(
-        json.dumps(
-            {
-                'version': 1,
-                'tuned': {'mode': 'none', 'ui': 'a1111', 'model': 'sd15', 'gpu': GPU['uuid'], 'free_mib': 3300},
-            }
-        )
-    )
-    (tmp_path / 'play.yml').write_text(PLAYBOOK % {'gpu': json.dumps(GPU), 'tuned': tuned})
+    state = tmp_path / 'vramfree.fact'
+    tuned = {'mode': 'none', 'ui': 'a1111', 'model': 'sd15', 'gpu': GPU['uuid'], 'free_mib': 3300}
+    state.write_text(json.dumps({'benchmark': {'webui.service': {'version': 1, 'tuned': tuned}}}))
+    (tmp_path / 'play.yml').write_text(PLAYBOOK % {'gpu': json.dumps(GPU), 'state': state})
     (tmp_path / 'hosts.yml').write_text(
         'all:\n  hosts:\n    localhost: {ansible_connection: local, ansible_python_interpreter: %s}\n' % sys.executable
     )
@@ -116,7 +113,7 @@ def check_plans(plans):
     assert "a1111 has no memory mode 'gpu-only'" in refused['msg']
 
 
-def test_the_action_plans_from_its_measurement_a_snapshot_and_the_autotune_file(tmp_path):
+def test_the_action_plans_from_its_measurement_a_snapshot_and_the_state_file(tmp_path):
     check_plans(run_playbook(tmp_path))
 
 

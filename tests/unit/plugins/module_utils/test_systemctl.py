@@ -105,30 +105,42 @@ class Host:
 
     def gather(self, **kwargs):
         return _host_state.gather(
-            self.run, self.files.get, lambda path: path in self.files, lambda name: name in self.programs, **kwargs
+            self.run,
+            self.files.get,
+            lambda path: path in self.files,
+            lambda name: name in self.programs,
+            listdir=self.listdir,
+            **kwargs,
         )
+
+    def listdir(self, folder):
+        return [path[len(folder) + 1 :] for path in self.files if path.startswith(folder + "/")]
 
 
 SHOW = " ".join(_systemctl.show_argv(["display-manager.service", "multi-user.target"]))
-FACT = "/etc/ansible/facts.d/vramfree_headless.fact"
+FACT = "/etc/ansible/facts.d/vramfree.fact"
+LEGACY = "/etc/ansible/facts.d/vramfree_headless_units.fact"
 
 
 def test_one_gather_answers_for_units_target_files_and_paths():
     host = Host(
         {SHOW: (0, GDM_AND_MULTI_USER, ""), "systemctl get-default": (0, "graphical.target\n", "")},
-        files={FACT: json.dumps({"previous_default_target": "graphical.target"})},
+        files={
+            FACT: json.dumps({"headless": {"previous_default_target": "graphical.target"}}),
+            # An earlier release's file: read as part of the state.
+            LEGACY: json.dumps({"disabled_units": ["sunshine.service"]}),
+        },
     )
     state = host.gather(
         units=["display-manager.service", "multi-user.target"],
         default_target=True,
-        files=[FACT, "/etc/ansible/facts.d/other.fact"],
+        remembered=FACT,
         paths=[FACT, "/etc/nginx/conf.d/vramfree-webui.conf"],
     )
     assert state["units"]["display-manager.service"]["Id"] == "gdm.service"
     assert state["default_target"] == "graphical.target"
-    assert state["files"] == {
-        FACT: {"previous_default_target": "graphical.target"},
-        "/etc/ansible/facts.d/other.fact": None,
+    assert state["remembered"] == {
+        "headless": {"previous_default_target": "graphical.target", "disabled_units": ["sunshine.service"]}
     }
     assert state["exists"] == [FACT]
     assert (state["firewalls"], state["listening"]) == (None, None)
@@ -136,7 +148,8 @@ def test_one_gather_answers_for_units_target_files_and_paths():
 
 def test_nothing_asked_runs_nothing():
     host = Host({})
-    assert host.gather()["units"] == {} and host.ran == []
+    state = host.gather()
+    assert (state["units"], state["remembered"], host.ran) == ({}, None, [])
 
 
 def test_only_running_firewalls_count():
@@ -159,10 +172,10 @@ def test_the_listening_addresses_of_a_port():
     "answers, files, message",
     [
         ({"systemctl get-default": (1, "", "Failed to connect to bus")}, {}, "get-default failed"),
-        ({}, {FACT: "{not json"}, "is not the JSON the role wrote"),
+        ({}, {FACT: "{not json"}, "is not the JSON the roles wrote"),
     ],
 )
 def test_failures_name_what_failed(answers, files, message):
     host = Host(answers, files=files)
     with pytest.raises(_host_state.HostStateError, match=message):
-        host.gather(default_target=bool(answers), files=list(files))
+        host.gather(default_target=bool(answers), remembered=FACT if files else None)

@@ -243,7 +243,6 @@ KINDS = {
         reload=[{"service": "nginx", "check": ["nginx", "-t", "-q"]}],
     ),
 }
-FACT = "/etc/ansible/facts.d/vramfree_proxy_firewall.fact"
 
 
 def request(**changes):
@@ -256,7 +255,7 @@ def request(**changes):
 def state(exists=(), rules=None, firewalls=(), listening=()):
     return dict(
         exists=list(exists),
-        files={FACT: {"rules": rules} if rules is not None else None},
+        remembered={"proxy": {"firewall_rules": rules}} if rules is not None else {},
         firewalls=list(firewalls),
         listening=list(listening),
     )
@@ -287,15 +286,15 @@ def test_leftovers_of_the_other_kinds(kind, exists, paths, units, reload):
 def test_the_plan_reads_the_entry_not_the_name():
     # A kind added as an entry alone: passwords and several networks, like nginx.
     kinds = dict(KINDS, caddy=dict(KINDS["nginx"], paths=["/etc/caddy/vramfree"], kept_paths=[], reload=[]))
-    planned = _proxy.plan(request(kind="caddy", allow=["10.0.0.0/8", "192.168.0.0/16"]), kinds, state(), FACT)
+    planned = _proxy.plan(request(kind="caddy", allow=["10.0.0.0/8", "192.168.0.0/16"]), kinds, state())
     assert planned["refusal"] == "" and planned["kind"]["paths"] == ["/etc/caddy/vramfree"]
-    refused = _proxy.plan(request(kind="socat", auth_users=USERS), kinds, state(), FACT)["refusal"]
+    refused = _proxy.plan(request(kind="socat", auth_users=USERS), kinds, state())["refusal"]
     assert "use proxy_kind: nginx or caddy for basic auth" in refused
 
 
 def test_the_plan_opens_the_running_firewall_and_closes_what_is_no_longer_asked():
     old = [{"firewall": "ufw", "port": 7861, "source": "192.168.1.0/24"}]
-    planned = _proxy.plan(request(), KINDS, state(rules=old, firewalls=["ufw"]), FACT)
+    planned = _proxy.plan(request(), KINDS, state(rules=old, firewalls=["ufw"]))
     assert planned["firewalls"] == ["ufw"]
     assert planned["rules"]["wanted"] == [{"firewall": "ufw", "port": 7861, "source": "10.0.0.0/8"}]
     assert planned["rules"]["stale"] == old and planned["rules"]["remember_changed"] is True
@@ -304,14 +303,14 @@ def test_the_plan_opens_the_running_firewall_and_closes_what_is_no_longer_asked(
 
 def test_no_proxy_closes_every_rule_it_remembers():
     old = [{"firewall": "firewalld", "port": 7861, "source": "10.0.0.0/8"}]
-    planned = _proxy.plan(request(kind="none", firewall="ufw"), KINDS, state(rules=old, firewalls=["firewalld"]), FACT)
+    planned = _proxy.plan(request(kind="none", firewall="ufw"), KINDS, state(rules=old, firewalls=["firewalld"]))
     assert planned["refusal"] == "" and planned["firewalls"] == []
     assert (planned["rules"]["stale"], planned["rules"]["remember"]) == (old, [])
 
 
 def test_a_rerun_changes_no_memory():
     rules = [{"firewall": "ufw", "port": 7861, "source": "10.0.0.0/8"}]
-    planned = _proxy.plan(request(), KINDS, state(rules=rules, firewalls=["ufw"]), FACT)
+    planned = _proxy.plan(request(), KINDS, state(rules=rules, firewalls=["ufw"]))
     assert planned["rules"]["remember_changed"] is False and planned["rules"]["stale"] == []
 
 
@@ -329,8 +328,8 @@ def test_a_rerun_changes_no_memory():
     ],
 )
 def test_the_plan_refuses_before_any_change(changes, host, message):
-    assert message in _proxy.plan(request(**changes), KINDS, host, FACT)["refusal"]
+    assert message in _proxy.plan(request(**changes), KINDS, host)["refusal"]
 
 
 def test_the_web_uis_binds_are_not_judged_without_a_proxy():
-    assert _proxy.plan(request(kind="none"), KINDS, state(listening=["0.0.0.0:7860"]), FACT)["refusal"] == ""
+    assert _proxy.plan(request(kind="none"), KINDS, state(listening=["0.0.0.0:7860"]))["refusal"] == ""
