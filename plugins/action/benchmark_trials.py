@@ -15,7 +15,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _remote
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _remote, _webui_plan
 
 # Seconds a systemctl or journalctl call may take: a unit stuck in its stop can hold them.
 SYSTEMCTL_TIMEOUT = 60
@@ -25,7 +25,8 @@ REQUEST_SLACK = 60
 
 SPEC = {
     'state': {'type': 'str', 'choices': ['probe', 'run'], 'default': 'run'},
-    'url': {'type': 'str', 'required': True},
+    'listen': {'type': 'str', 'default': '127.0.0.1'},
+    'port': {'type': 'int', 'default': 7860},
     'auth': {'type': 'str', 'default': '', 'no_log': True},
     'ui': {'type': 'str', 'default': 'a1111'},
     'python': {'type': 'str', 'default': 'python3'},
@@ -63,6 +64,9 @@ class ActionModule(ActionBase):
         _spec, args = self.validate_argument_spec(argument_spec=SPEC)
         self._vars = task_vars or {}
         self._args = args
+        # Knocked on from the host itself, where the UI binds: the same endpoint as the
+        # webui role waits on.
+        self._url = _webui_plan.endpoint(args['listen'], args['port'])['probe_url'].rstrip('/')
         self._changed = False
         self._diffs = []
         if args['state'] == 'probe':
@@ -72,7 +76,7 @@ class ActionModule(ActionBase):
     # The two states ----------------------------------------------------------------------
 
     def _probe(self):
-        url = self._args['url'] + '/sdapi/v1/cmd-flags'
+        url = self._url + '/sdapi/v1/cmd-flags'
         if self._args['ui'] in _benchmark.API_UIS:
             answer = self._api({'action': 'get', 'url': url, 'timeout': 30})
         else:
@@ -80,7 +84,7 @@ class ActionModule(ActionBase):
         # The answer holds the UI's options, --api-auth's password among them: only the
         # verdict leaves this plugin.
         probe = _benchmark.probe(answer.get('status'), url, answer.get('body'), self._args['ui'])
-        return dict(probe, changed=False)
+        return dict(probe, changed=False, url=self._url + '/')
 
     def _run(self):
         a = self._args
@@ -137,7 +141,7 @@ class ActionModule(ActionBase):
             # What was measured and where the UI was left stay in the result, for the report.
             result.update(failed=True, msg=failure)
             return result
-        result.update(memory=run.memory_after(gpu), problem=run.problem(a['url'], a['unit']))
+        result.update(memory=run.memory_after(gpu), problem=run.problem(self._url, a['unit']))
         return result
 
     # What _benchmark.Run asks of the host ---------------------------------------------
@@ -147,7 +151,7 @@ class ActionModule(ActionBase):
         return self._api(
             {
                 'action': 'txt2img',
-                'url': a['url'] + '/sdapi/v1/txt2img',
+                'url': self._url + '/sdapi/v1/txt2img',
                 'payload': dict(a['request'], steps=steps),
                 'timeout': a['timeout'],
             }
@@ -179,7 +183,7 @@ class ActionModule(ActionBase):
         answer = self._api(
             {
                 'action': 'wait',
-                'url': a['url'] + '/sdapi/v1/cmd-flags',
+                'url': self._url + '/sdapi/v1/cmd-flags',
                 'timeout': a['start_timeout'],
                 'unit': a['unit'],
             }

@@ -22,20 +22,13 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: It only computes; the same under check mode.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   records:
     description: Host name to the host's C(vramfree_benchmark) record (none for a host that recorded nothing).

@@ -35,13 +35,8 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details:
@@ -53,8 +48,6 @@ attributes:
     details:
       - The task carries the API's login and must be C(no_log), which hides a diff; the launch
         file's changes are returned as RV(diffs) for the playbook to print under C(--diff).
-  platform:
-    platforms: posix
 notes:
   - O(auth), O(flags) and O(launch_args) can hold the web UI's secrets; run the task with
     C(no_log) and print RV(lines) afterwards. The journal lines are masked with the secrets of
@@ -67,10 +60,16 @@ options:
     type: str
     choices: [probe, run]
     default: run
-  url:
-    description: The web UI's base URL, reached from the host itself (its loopback address).
+  listen:
+    description:
+      - The address the web UI binds (C(webui_listen)). Its API is asked on the host itself, there,
+        or on 127.0.0.1 where it binds every address, as the C(webui) role waits on it.
     type: str
-    required: true
+    default: 127.0.0.1
+  port:
+    description: The web UI's port.
+    type: int
+    default: 7860
   auth:
     description: C(user:password) for C(--api-auth), or empty.
     type: str
@@ -173,7 +172,6 @@ EXAMPLES = r"""
 - name: Ask the API
   vramfree.webui.benchmark_trials:
     state: probe
-    url: http://127.0.0.1:7860
     auth: "{{ api_auth }}"
     api_script: "{{ lookup('ansible.builtin.file', 'files/webui_api.py') }}"
   register: probe
@@ -181,7 +179,6 @@ EXAMPLES = r"""
 
 - name: Autotune
   vramfree.webui.benchmark_trials:
-    url: http://127.0.0.1:7860
     auth: "{{ api_auth }}"
     api_script: "{{ lookup('ansible.builtin.file', 'files/webui_api.py') }}"
     launch_file: /home/sd/stable-diffusion-webui/webui-user.sh
@@ -209,6 +206,11 @@ reason:
   description: Why it is benchmarkable or not (O(state=probe)).
   returned: state is probe
   type: str
+url:
+  description: The web UI's URL on the host, where its API was asked (O(state=probe)).
+  returned: state is probe
+  type: str
+  sample: http://127.0.0.1:7860/
 modes:
   description: The modes autotune would try, fastest first.
   returned: state is run

@@ -45,21 +45,14 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: Under check mode nothing is written; C(site) sets C(check_mode=false) on its task
       so that a C(--check) run still leaves the report of what it saw.
   diff_mode:
     support: full
-  platform:
-    platforms: posix
 seealso:
   - plugin: vramfree.webui.report_dir
     plugin_type: lookup

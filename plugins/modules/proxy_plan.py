@@ -27,20 +27,13 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: It only reads; it does the same in check mode.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
 options:
   kind:
     description: The kind asked for, a key of O(kinds).

@@ -29,14 +29,9 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
   - ansible.builtin.action_common_attributes.facts
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: It only reads; it does the same in check mode.
@@ -45,8 +40,6 @@ attributes:
   facts:
     support: full
     details: Sets the C(gpu_vram) fact of its last measurement, as M(vramfree.webui.gpu_vram_facts) does.
-  platform:
-    platforms: posix
 options:
   ignore_units:
     description: Systemd units whose processes' VRAM is not counted. Only GPUs that list their processes can tell them apart.

@@ -27,14 +27,9 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - vramfree.webui.action_plugin
   - ansible.builtin.action_common_attributes.facts
 attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: It only reads; it does the same in check mode.
@@ -43,8 +38,6 @@ attributes:
   facts:
     support: full
     details: Sets the C(gpu_vram) fact of its measurement, as M(vramfree.webui.gpu_vram_facts) does.
-  platform:
-    platforms: posix
 options:
   ui:
     description: The web UI, one of the profiles (docs/extending.md).

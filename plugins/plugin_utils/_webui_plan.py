@@ -240,14 +240,23 @@ def is_loopback(address) -> bool:
 def endpoint(listen='127.0.0.1', port=7860, host='') -> dict:
     """Where the web UI answers: ``probe_host``, the address on the host itself that
     reaches it (the address it was told to bind, or 127.0.0.1 where it binds every address
-    or its default), and ``url``, how it is reached from elsewhere (``host``, the host's
-    inventory address, where it binds every address). The role waits on the first and
-    reports the second; the benchmark knocks on the first."""
+    or its default), ``probe_url``, the URL on it, and ``url``, how it is reached from
+    elsewhere (``host``, the host's inventory address, where it binds every address). The
+    role waits on the first and reports the last; the benchmark knocks on ``probe_url``."""
     address = str(listen or '').strip()
     any_address = address in ANY_ADDRESSES
     probe = '127.0.0.1' if any_address or address == 'localhost' else address
-    shown = host if any_address else ('[%s]' % address if ':' in address else address)
-    return {'probe_host': probe, 'url': 'http://%s:%s/' % (shown, port)}
+    shown = host if any_address else _bracketed(address)
+    return {
+        'probe_host': probe,
+        'probe_url': 'http://%s:%s/' % (_bracketed(probe), port),
+        'url': 'http://%s:%s/' % (shown, port),
+    }
+
+
+def _bracketed(address):
+    """An IPv6 address as a URL holds it."""
+    return '[%s]' % address if ':' in address and not address.startswith('[') else address
 
 
 def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:

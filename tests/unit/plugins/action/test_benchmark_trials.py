@@ -87,7 +87,6 @@ def action(module, args, check_mode=False):
 
 
 BASE = {
-    "url": "http://127.0.0.1:7860",
     "auth": AUTH,
     "api_script": "print(1)",
     "launch_file": "/home/sd/stable-diffusion-webui/webui-user.sh",
@@ -100,9 +99,10 @@ BASE = {
 
 
 def test_probe_returns_the_verdict_only_and_asks_also_under_check_mode():
-    plugin, host = action(trials_action, {"state": "probe", "url": BASE["url"], "auth": AUTH, "api_script": "x"}, True)
+    plugin, host = action(trials_action, {"state": "probe", "auth": AUTH, "api_script": "x"}, True)
     result = plugin.run(task_vars={})
     assert (result["benchmarkable"], result["mode"], result["changed"]) == (True, "lowvram", False)
+    assert result["url"] == "http://127.0.0.1:7860/"
     assert AUTH not in json.dumps(result)
     [(name, args, _user)] = host.calls
     assert name == "ansible.legacy.command" and args["argv"][2:4] == ["python3", "-c"]
@@ -114,9 +114,25 @@ def test_probe_returns_the_verdict_only_and_asks_also_under_check_mode():
 
 
 def test_probe_of_a_ui_without_the_api_asks_nothing():
-    plugin, host = action(trials_action, {"state": "probe", "url": BASE["url"], "ui": "comfyui", "api_script": "x"})
+    plugin, host = action(trials_action, {"state": "probe", "ui": "comfyui", "api_script": "x"})
     result = plugin.run(task_vars={})
     assert result["benchmarkable"] is False and host.calls == []
+
+
+@pytest.mark.parametrize(
+    "listen, port, asked",
+    [
+        ("0.0.0.0", 7860, "http://127.0.0.1:7860/sdapi/v1/cmd-flags"),
+        ("::1", 7861, "http://[::1]:7861/sdapi/v1/cmd-flags"),
+    ],
+)
+def test_the_api_is_asked_where_the_ui_binds_on_the_host(listen, port, asked):
+    plugin, host = action(
+        trials_action, {"state": "probe", "listen": listen, "port": port, "auth": AUTH, "api_script": "x"}
+    )
+    plugin.run(task_vars={})
+    [(_name, args, _user)] = host.calls
+    assert json.loads(args["stdin"])["url"] == asked
 
 
 def test_autotune_edits_the_launch_file_as_the_web_uis_user_and_the_rest_as_root():

@@ -329,16 +329,16 @@ def test_a_string_index_is_the_same_gpu_everywhere():
 
 
 @pytest.mark.parametrize(
-    "listen, probe, url",
+    "listen, probe, probe_url, url",
     [
-        ("127.0.0.1", "127.0.0.1", "http://127.0.0.1:7860/"),
-        ("localhost", "127.0.0.1", "http://localhost:7860/"),
-        ("0.0.0.0", "127.0.0.1", "http://box1.lan:7860/"),
-        ("::", "127.0.0.1", "http://box1.lan:7860/"),
-        ("::1", "::1", "http://[::1]:7860/"),
-        ("10.0.0.5", "10.0.0.5", "http://10.0.0.5:7860/"),
+        ("127.0.0.1", "127.0.0.1", "http://127.0.0.1:7860/", "http://127.0.0.1:7860/"),
+        ("localhost", "127.0.0.1", "http://127.0.0.1:7860/", "http://localhost:7860/"),
+        ("0.0.0.0", "127.0.0.1", "http://127.0.0.1:7860/", "http://box1.lan:7860/"),
+        ("::", "127.0.0.1", "http://127.0.0.1:7860/", "http://box1.lan:7860/"),
+        ("::1", "::1", "http://[::1]:7860/", "http://[::1]:7860/"),
+        ("10.0.0.5", "10.0.0.5", "http://10.0.0.5:7860/", "http://10.0.0.5:7860/"),
     ],
 )
-def test_the_endpoint_is_knocked_on_where_the_ui_binds_and_reported_as_reached(listen, probe, url):
-    assert plan.endpoint(listen, 7860, "box1.lan") == {"probe_host": probe, "url": url}
+def test_the_endpoint_is_knocked_on_where_the_ui_binds_and_reported_as_reached(listen, probe, probe_url, url):
+    assert plan.endpoint(listen, 7860, "box1.lan") == {"probe_host": probe, "probe_url": probe_url, "url": url}
     assert plan.plan(facts(gtx970()), listen=listen, host="box1.lan")["endpoint"]["url"] == url
