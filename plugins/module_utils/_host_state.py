@@ -81,8 +81,10 @@ def gather(
 ):
     """The host's state, as the module returns it (see plugins/modules/host_state.py).
     ``remembered``: the state file's path, or None not to read it."""
+    described = _units(run, list(units))
     return dict(
-        units=_units(run, list(units)),
+        units=described,
+        known=[unit for unit, props in described.items() if props['LoadState'] != 'not-found'],
         default_target=_default_target(run) if default_target else None,
         remembered=_remembered(read, listdir, remembered) if remembered else None,
         exists=[path for path in paths if exists(path)],

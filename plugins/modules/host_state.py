@@ -91,6 +91,12 @@ units:
   type: dict
   sample: {"display-manager.service": {"Id": "gdm.service", "LoadState": "loaded", "ActiveState": "active",
            "UnitFileState": "enabled", "FragmentPath": "/usr/lib/systemd/system/gdm.service"}}
+known:
+  description: The units of O(units) that systemd knows (C(LoadState) other than C(not-found)), in the order asked.
+  returned: always
+  type: list
+  elements: str
+  sample: [display-manager.service, multi-user.target]
 default_target:
   description: The default target, null unless O(default_target).
   returned: always

@@ -138,6 +138,7 @@ def test_one_gather_answers_for_units_target_files_and_paths():
         paths=[FACT, "/etc/nginx/conf.d/vramfree-webui.conf"],
     )
     assert state["units"]["display-manager.service"]["Id"] == "gdm.service"
+    assert state["known"] == ["display-manager.service", "multi-user.target"]
     assert state["default_target"] == "graphical.target"
     assert state["remembered"] == {
         "headless": {"previous_default_target": "graphical.target", "disabled_units": ["sunshine.service"]}
@@ -179,3 +180,11 @@ def test_failures_name_what_failed(answers, files, message):
     host = Host(answers, files=files)
     with pytest.raises(_host_state.HostStateError, match=message):
         host.gather(default_target=bool(answers), remembered=FACT if files else None)
+
+
+def test_known_units_leave_out_those_systemd_does_not_have():
+    show = " ".join(_systemctl.show_argv(["display-manager.service", "sunshine.service"]))
+    text = GDM_AND_MULTI_USER.split("\n\n", maxsplit=1)[0] + "\n\n" + NOT_FOUND.replace("display-manager", "sunshine")
+    state = Host({show: (0, text, "")}).gather(units=["display-manager.service", "sunshine.service"])
+    assert state["known"] == ["display-manager.service"]
+    assert state["units"]["sunshine.service"]["LoadState"] == "not-found"
