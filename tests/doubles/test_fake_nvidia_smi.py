@@ -310,3 +310,43 @@ def test_nvidia_smi_backend_reads_the_fake(smi, profile, units, expected_gpu):
     driver = "535.247.01" if profile == "gtx970.json" else "470.256.02"
     assert facts == {"backend": "nvidia_smi", "driver_version": driver, "gpus": [expected]}
     assert warnings == []
+
+
+def test_used_mib_file_holder_holds_what_its_file_says(smi, tmp_path):
+    profile = json.loads((PROFILES / "gtx1070-ollama-desktop.json").read_text(encoding="utf-8"))
+    (holder,) = [h for h in profile["holders"] if "used_mib_file" in h]
+    assert holder["used_mib_file"] == "/run/vramfree-fake-gpu/ollama.mib" and "used_mib" not in holder
+    held = tmp_path / "ollama.mib"
+    holder["used_mib_file"] = str(held)
+    path = tmp_path / "ollama.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    units = dict(DESKTOP, **{"ollama.service": {"main_pid": 4242}})
+    query = ("--query-gpu=memory.used,memory.free", "--format=csv,noheader,nounits")
+    apps = ("--query-compute-apps=pid,process_name,used_memory", "--format=csv,noheader,nounits")
+
+    def figures(units=units):
+        return smi(*query, profile=path, units=units, cgroups=DESKTOP_PIDS), smi(*apps, profile=path, units=units)
+
+    # No file yet (no model loaded): nothing held, no process listed.
+    assert figures() == ((0, "701, 7413\n"), (0, ""))
+    held.write_text("5317\n", encoding="ascii")
+    assert figures() == ((0, "6018, 2096\n"), (0, "4242, /usr/local/bin/ollama, 5317\n"))
+    rc, out = smi("--x-vramfree-state", profile=path, units=units)
+    assert "\ngpu 0 0 8192 78 6018 2096 1 0 1 GPU-0f6b3d2e-8a41-4c7d-b1e9-5a2c7d4e9f08 " in out
+    assert "\nproc 0 C 4242 5317 /usr/local/bin/ollama\n" in out
+    # Only while the unit is active.
+    assert figures(DESKTOP)[0] == (0, "701, 7413\n")
+    # More than the card has is the card; anything but a number, or a link, is nothing.
+    held.write_text("99999", encoding="ascii")
+    assert figures()[0] == (0, "8114, 0\n")
+    for text in ("", "-5", "12 MiB", "1e3", "0x10", "\u0662"):
+        held.write_text(text, encoding="utf-8")
+        assert figures()[0] == (0, "701, 7413\n"), text
+    target = tmp_path / "elsewhere"
+    target.write_text("4000", encoding="ascii")
+    held.unlink()
+    held.symlink_to(target)
+    assert figures()[0] == (0, "701, 7413\n")
+    held.unlink()
+    held.mkdir()
+    assert figures()[0] == (0, "701, 7413\n")
