@@ -17,7 +17,7 @@ from ansible_collections.vramfree.webui.plugins.module_utils import _profiles, _
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _remote, _webui_plan
 
 ARGUMENT_SPEC = dict(
-    ui=dict(type='str', default='a1111', choices=list(_profiles.PROFILES)),
+    ui=dict(type='str', default='a1111', choices=_profiles.names()),
     gpu=dict(type='raw', default='auto'),
     ignore_units=dict(type='list', elements='str', default=[]),
     model=dict(type='str', default='sd15'),
@@ -27,11 +27,15 @@ ARGUMENT_SPEC = dict(
     tuned_unit=dict(type='str'),
     state_file=dict(type='path', default=_state_file.PATH),
     listen=dict(type='str', default='127.0.0.1'),
-    port=dict(type='raw', default=7860),
+    port=dict(type='raw'),
     flags=dict(type='dict', default={}),
     memory=dict(type='bool', default=True),
     host=dict(type='str', default=''),
     gpu_vram=dict(type='dict'),
+    model_info=dict(type='dict'),
+    model_path=dict(type='str'),
+    context_size=dict(type='int', default=4096),
+    settings=dict(type='dict', default={}),
 )
 
 
@@ -78,6 +82,10 @@ class ActionModule(ActionBase):
                 flags=args['flags'],
                 memory=args['memory'],
                 host=args['host'],
+                model_info=args['model_info'],
+                model_path=args['model_path'],
+                context_size=args['context_size'],
+                settings=args['settings'],
             )
         except _webui_plan.PlanError as exc:
             result.update(failed=True, msg=str(exc), gpu_vram=gpu_vram)

@@ -12,7 +12,8 @@ version_added: 0.3.0
 author:
   - vramfree.webui contributors (@vramfree)
 description:
-  - Returns the profile of one web UI (C(a1111), C(forge), C(sdnext) or C(comfyui)), that is where
+  - Returns the profile of one web UI (C(a1111), C(forge), C(sdnext) or C(comfyui)) or LLM server
+    (C(ollama), C(llamacpp)), that is where
     it is cloned from and at which version, its default folder name, its launch file and
     that file's format, the file that shows it is installed, how it is started, which of
     its files list the flags it accepts, how it is told its address, and whether it serves
@@ -71,13 +72,39 @@ _raw:
       type: list
       elements: str
     bind:
-      description: C(server-name) (C(--listen) means every address, C(--server-name) one) or C(listen) (C(--listen ADDR)).
+      description:
+        - C(server-name) (C(--listen) means every address, C(--server-name) one) or C(listen) (C(--listen ADDR)).
+        - For the LLM servers C(ollama-host) (C(OLLAMA_HOST=ADDR:PORT)) or C(host-port) (C(--host ADDR --port PORT)).
       type: str
     api:
-      description: C(sdapi) where the UI serves A1111's C(/sdapi/v1/txt2img) API, else null.
+      description: C(sdapi) where the UI serves A1111's C(/sdapi/v1/txt2img) API, C(ollama) or C(openai) for the LLM servers, else null.
       type: str
     catalog_version:
-      description: The upstream version the UI's flag catalog was read from.
+      description: The upstream version the UI's flag catalog was read from (null for the LLM servers).
+      type: str
+    kind:
+      description: C(image) for the web UIs, C(llm) for the LLM servers, which have no launch file.
+      type: str
+    service:
+      description: C(own), a unit the role writes; C(vendor), the unit the server's installer wrote, changed only through a drop-in.
+      type: str
+    unit:
+      description: The unit's default name.
+      type: str
+    user:
+      description: The user it runs as by default.
+      type: str
+    port:
+      description: Its default port.
+      type: int
+    probe_path:
+      description: The path that answers once it is up.
+      type: str
+    memory:
+      description: How the free VRAM becomes its settings, C(modes), C(ollama-settings) or C(gpu-layers) (docs/llm-memory.md).
+      type: str
+    model_format:
+      description: The model file the role reads before planning (C(gguf)), or null.
       type: str
 """
 

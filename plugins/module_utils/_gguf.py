@@ -158,12 +158,12 @@ def _skip_array(reader, key, depth):
         # Each element carries at least its 8-byte length: a count the file cannot hold
         # is refused before looping over it.
         reader.need(count * 8, 'the array %s' % key)
-        for _ in range(count):
+        for _element in range(count):
             reader.skip(reader.string_length(MAX_STRING, 'an element of %s' % key), 'an element of %s' % key)
         return
     if element_type == ARRAY:
         reader.need(count * 12, 'the array %s' % key)
-        for _ in range(count):
+        for _element in range(count):
             _skip_array(reader, key, depth + 1)
         return
     raise GgufError('the array %s has element type %d, which GGUF does not define' % (key, element_type))

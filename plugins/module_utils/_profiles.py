@@ -595,6 +595,77 @@ PROFILES = {
     },
 }
 
+# The LLM servers: the same webui role runs them, on the same VRAM decisions, but they
+# take no launch file and no flag catalog. What an entry holds besides ``name``, ``repo``
+# and ``version`` (the upstream release its behaviour was read from; nothing is cloned or
+# downloaded, the server must be installed):
+#
+# - ``service``: ``vendor``, the unit the server's own installer writes, changed only
+#   through a drop-in (``unit``); ``own``, a unit the role writes (``webui_service_name``).
+# - ``entry``: the server's binary where its installer puts it (``webui_server_binary``).
+# - ``user``: the user it runs as by default (the installer's, for ``vendor``).
+# - ``bind``: ``ollama-host``, one ``OLLAMA_HOST=ADDR:PORT`` in the environment;
+#   ``host-port``, ``--host ADDR --port PORT``.
+# - ``port``: its own default port. ``probe_path``: what answers once it is up (llama-server
+#   says 503 on /health until its model is loaded).
+# - ``memory``: how the free VRAM becomes settings (plugin_utils/_llm_plan.py):
+#   ``ollama-settings`` (flash attention, KV cache type, context length, overhead: Ollama
+#   places the layers itself from the free VRAM) or ``gpu-layers`` (--n-gpu-layers from the
+#   free VRAM and the model's GGUF header).
+# - ``model_format``: the model file the role reads (as the server's user), or None.
+# - ``api``: ``ollama`` (/api/generate, /api/ps) or ``openai`` (llama-server's
+#   /v1/chat/completions and /completion), for the benchmark.
+#
+# Sources: ollama/ollama v0.9.6 scripts/install.sh (the unit, its user, /usr/local/bin),
+# envconfig/config.go (OLLAMA_HOST and the OLLAMA_* settings); ggml-org/llama.cpp b5900
+# tools/server/README.md and common/arg.cpp (the arguments, --api-key-file).
+LLM_SERVERS = {
+    'ollama': {
+        'name': 'Ollama',
+        'kind': 'llm',
+        'repo': 'https://github.com/ollama/ollama',
+        'version': 'v0.9.6',
+        'service': 'vendor',
+        'unit': 'ollama.service',
+        'entry': '/usr/local/bin/ollama',
+        'user': 'ollama',
+        'bind': 'ollama-host',
+        'port': 11434,
+        'probe_path': '/',
+        'memory': 'ollama-settings',
+        'model_format': None,
+        'api': 'ollama',
+    },
+    'llamacpp': {
+        'name': "llama.cpp's llama-server",
+        'kind': 'llm',
+        'repo': 'https://github.com/ggml-org/llama.cpp',
+        'version': 'b5900',
+        'service': 'own',
+        'unit': 'llamacpp.service',
+        'entry': '/usr/local/bin/llama-server',
+        'user': 'llama',
+        'bind': 'host-port',
+        'port': 8080,
+        'probe_path': '/health',
+        'memory': 'gpu-layers',
+        'model_format': 'gguf',
+        'api': 'openai',
+    },
+}
+
+# What every image UI has in common of the attributes the LLM servers spell out.
+_IMAGE_PLAY_DEFAULTS = {
+    'kind': 'image',
+    'service': 'own',
+    'unit': 'webui.service',
+    'user': 'sd',
+    'port': 7860,
+    'probe_path': '/',
+    'memory': 'modes',
+    'model_format': None,
+}
+
 # The attributes the webui role and playbooks read (the webui_profile lookup): plain data,
 # without the flag tables.
 PLAY_ATTRIBUTES = (
@@ -610,7 +681,7 @@ PLAY_ATTRIBUTES = (
     'bind',
     'api',
     'catalog_version',
-)
+) + tuple(_IMAGE_PLAY_DEFAULTS)
 
 
 class ProfileError(KeyError):
@@ -618,15 +689,32 @@ class ProfileError(KeyError):
         return str(self.args[0])
 
 
+def names():
+    """Every UI and server the webui role runs: the image UIs, then the LLM servers."""
+    return list(PROFILES) + list(LLM_SERVERS)
+
+
 def profile(ui):
     """The profile of ``ui``; an error naming the known UIs for any other name."""
     try:
         return PROFILES[ui]
     except (KeyError, TypeError):
-        raise ProfileError('unknown web UI %r; one of %s' % (ui, ', '.join(PROFILES))) from None
+        pass
+    try:
+        return LLM_SERVERS[ui]
+    except (KeyError, TypeError):
+        raise ProfileError('unknown web UI %r; one of %s' % (ui, ', '.join(names()))) from None
+
+
+def kind(ui):
+    """``image`` (a web UI with a launch file and a flag catalog) or ``llm``."""
+    return profile(ui).get('kind', 'image')
 
 
 def play_view(ui):
-    """What the role and playbooks read of ``ui``'s profile, as plain lists and strings."""
-    entry = profile(ui)
-    return {key: list(entry[key]) if isinstance(entry[key], tuple) else entry[key] for key in PLAY_ATTRIBUTES}
+    """What the role and playbooks read of ``ui``'s profile, as plain lists and strings.
+    Every attribute is there for every kind (None where it does not apply), so a task can
+    branch on one without a default."""
+    entry = dict(_IMAGE_PLAY_DEFAULTS) if kind(ui) == 'image' else {}
+    entry.update(profile(ui))
+    return {key: list(entry[key]) if isinstance(entry.get(key), tuple) else entry.get(key) for key in PLAY_ATTRIBUTES}

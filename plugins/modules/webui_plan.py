@@ -40,9 +40,11 @@ attributes:
     details: Sets the C(gpu_vram) fact of its measurement, as M(vramfree.webui.gpu_vram_facts) does.
 options:
   ui:
-    description: The web UI, one of the profiles (docs/extending.md).
+    description:
+      - The web UI or LLM server, one of the profiles (docs/extending.md).
+      - V(ollama) and V(llamacpp) are LLM servers, planned with RV(server) instead of RV(flags).
     type: str
-    choices: [a1111, forge, sdnext, comfyui]
+    choices: [a1111, forge, sdnext, comfyui, ollama, llamacpp]
     default: a1111
   gpu:
     description: V(auto), or the index of the GPU the web UI runs on.
@@ -85,9 +87,8 @@ options:
     type: str
     default: 127.0.0.1
   port:
-    description: The port the web UI listens on.
+    description: The port the web UI listens on; by default the UI's own (7860, Ollama's 11434, llama-server's 8080).
     type: raw
-    default: 7860
   flags:
     description: The user's own flags, which win over the bind flags planned.
     type: dict
@@ -105,6 +106,24 @@ options:
     description: The host's address from elsewhere, for RV(endpoint.url) where the UI binds every address.
     type: str
     default: ""
+  model_info:
+    description:
+      - For V(llamacpp), the model's GGUF header as M(vramfree.webui.gguf_facts) returns it (RV(vramfree.webui.gguf_facts#module:model)).
+      - The number of GPU layers is chosen from it and the free VRAM (docs/llm-memory.md).
+    type: dict
+  model_path:
+    description: For V(llamacpp), the model file the server loads (its C(--model)).
+    type: str
+  context_size:
+    description: For the LLM servers, the context length in tokens the VRAM is planned for.
+    type: int
+    default: 4096
+  settings:
+    description:
+      - For the LLM servers, overrides of the table in docs/llm-memory.md (for V(ollama)), or
+        C(reserve_mib) (for V(llamacpp)), the MiB kept free beside the layers.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -161,7 +180,9 @@ memory:
   type: dict
   contains:
     mode:
-      description: The mode, for the webui_flags module's O(vramfree.webui.webui_flags#module:memory_mode).
+      description:
+        - The mode, for the webui_flags module's O(vramfree.webui.webui_flags#module:memory_mode).
+        - For V(llamacpp) the number of GPU layers, for V(ollama) the row of its settings table.
       type: str
     free_mib:
       description: The free MiB it was chosen from (null when asked for).
@@ -187,4 +208,18 @@ flags:
   description: The flags for the webui_flags module's O(vramfree.webui.webui_flags#module:flags), null as O(memory).
   returned: success
   type: dict
+server:
+  description:
+    - For an LLM server, what it is started with, null for a web UI or as O(memory).
+    - No secret is in it, the API key goes in a file.
+  returned: success
+  type: dict
+  contains:
+    environment:
+      description: Environment variables, name to value (Ollama's settings and C(OLLAMA_HOST)).
+      type: dict
+    args:
+      description: The server's arguments after its binary (llama-server's).
+      type: list
+      elements: str
 """

@@ -88,15 +88,18 @@ def gpu_layers(free_mib, model, ctx_size=DEFAULT_CTX_SIZE, reserve_mib=None):
     An estimate: each of the ``block_count + 1`` layers (the output layer counts as one,
     as llama.cpp counts it) weighs the file's size over the layer count; each repeating
     layer on the GPU also holds its share of the f16 KV cache for ``ctx_size`` tokens;
-    ``reserve_mib`` (DEFAULT_RESERVE_MIB when None) is kept for the compute buffers and
-    the CUDA context. llama.cpp offloads the layers from the last one down, and the
+    the compute graph grows with that cache: ``head_count / head_count_kv`` times the whole
+    KV cache over 6, Ollama's estimate where a model's graph size is unknown
+    (llm/memory.go, ``graphPartialOffload``); ``reserve_mib`` (DEFAULT_RESERVE_MIB when
+    None) is kept for the CUDA context and the fixed buffers. llama.cpp offloads the layers from the last one down, and the
     output layer is the last (src/llama-model.cpp, load_tensors: ``i_gpu_start =
     n_layer + 1 - n_gpu_layers``): N layers on the GPU are the output layer, which has
     no KV cache, and N - 1 repeating layers.
 
-    Returns ``{n_gpu_layers, layers_total, offload, per_layer_mib, kv_mib, reserve_mib,
-    reason}``: ``offload`` is the share of layers on the GPU (0 to 1), ``kv_mib`` the KV
-    cache of the whole model at ``ctx_size``.
+    Returns ``{n_gpu_layers, layers_total, offload, per_layer_mib, kv_mib, graph_mib,
+    reserve_mib, reason}``: ``offload`` is the share of layers on the GPU (0 to 1),
+    ``kv_mib`` the KV cache of the whole model at ``ctx_size``, ``graph_mib`` the compute
+    graph's estimate.
     """
     free_mib = _count(free_mib, 'free_mib')
     block_count, embedding, heads, heads_kv, file_size = _model(model)
@@ -108,9 +111,10 @@ def gpu_layers(free_mib, model, ctx_size=DEFAULT_CTX_SIZE, reserve_mib=None):
     # K and V, each head_count_kv heads of embedding_length / head_count values per token.
     kv_per_layer = Fraction(ctx_size * 2 * embedding * heads_kv * KV_BYTES, heads * MIB)
     kv_total = kv_per_layer * block_count
+    graph = Fraction(heads, heads_kv) * kv_total / 6
 
     def need(layers):
-        return reserve_mib + layers * per_layer + max(layers - 1, 0) * kv_per_layer
+        return reserve_mib + graph + layers * per_layer + max(layers - 1, 0) * kv_per_layer
 
     room = free_mib - reserve_mib
     if room < 0:
@@ -118,24 +122,19 @@ def gpu_layers(free_mib, model, ctx_size=DEFAULT_CTX_SIZE, reserve_mib=None):
         reason = 'free VRAM %d MiB is under the %d MiB reserve: nothing on the GPU' % (free_mib, reserve_mib)
     elif need(layers_total) <= free_mib:
         layers = layers_total
-        reason = 'the whole model fits: %s MiB of weights and %s MiB of KV cache plus the %d MiB reserve in %d MiB' % (
-            _mib(file_size),
-            _mib(kv_total),
-            reserve_mib,
-            free_mib,
+        reason = (
+            'the whole model fits: %s MiB of weights, %s MiB of KV cache and %s MiB of compute graph '
+            'plus the %d MiB reserve in %d MiB' % (_mib(file_size), _mib(kv_total), _mib(graph), reserve_mib, free_mib)
         )
     else:
         layers = 0
         # need() grows with each layer: the first layer that does not fit ends the search.
         while layers < layers_total and need(layers + 1) <= free_mib:
             layers += 1
-        reason = '%d of %d layers fit in %d MiB free (%s MiB weights and %s MiB KV cache a layer, %d MiB reserve)' % (
-            layers,
-            layers_total,
-            free_mib,
-            _mib(per_layer),
-            _mib(kv_per_layer),
-            reserve_mib,
+        reason = (
+            '%d of %d layers fit in %d MiB free (%s MiB weights and %s MiB KV cache a layer, '
+            '%s MiB compute graph, %d MiB reserve)'
+            % (layers, layers_total, free_mib, _mib(per_layer), _mib(kv_per_layer), _mib(graph), reserve_mib)
         )
     return {
         'n_gpu_layers': layers,
@@ -143,6 +142,7 @@ def gpu_layers(free_mib, model, ctx_size=DEFAULT_CTX_SIZE, reserve_mib=None):
         'offload': round(layers / layers_total, 3),
         'per_layer_mib': _mib(per_layer),
         'kv_mib': _mib(kv_total),
+        'graph_mib': _mib(graph),
         'reserve_mib': reserve_mib,
         'reason': reason,
     }

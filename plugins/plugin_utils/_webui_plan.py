@@ -16,7 +16,7 @@ import copy
 import ipaddress
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _memory_mode
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _llm_plan, _memory_mode
 
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost')
 # What A1111, Forge, SD.Next and ComfyUI bind with no address flag.
@@ -269,14 +269,7 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     one included, is given with ``--server-name``. ``listen`` (ComfyUI): 127.0.0.1 by
     default, and the address as ``--listen ADDR``.
     """
-    if isinstance(port, bool):
-        raise PlanError('webui_port must be a port number, got %r' % (port,))
-    try:
-        port = int(port)
-    except (TypeError, ValueError):
-        raise PlanError('webui_port must be a port number, got %r' % (port,)) from None
-    if not 1 <= port <= 65535:
-        raise PlanError('webui_port must be between 1 and 65535, got %d' % port)
+    port = _port(port)
     address = str(listen or '').strip()
     if not address:
         raise PlanError('webui_listen must be an address, got %r' % (listen,))
@@ -301,6 +294,159 @@ def launch_flags(ui='a1111', listen='127.0.0.1', port=7860, flags=None) -> dict:
     return result
 
 
+def _port(port):
+    if isinstance(port, bool):
+        raise PlanError('webui_port must be a port number, got %r' % (port,))
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise PlanError('webui_port must be a port number, got %r' % (port,)) from None
+    if not 1 <= port <= 65535:
+        raise PlanError('webui_port must be between 1 and 65535, got %d' % port)
+    return port
+
+
+# What a server's settings may not carry: the API key goes in a file (webui_api_key), never
+# on a command line that `ps` shows nor in a unit every user can read.
+_SECRET_SETTINGS = ('api-key', 'api_key', 'OLLAMA_API_KEY')
+
+
+def server_memory(
+    gpu_vram,
+    gpu_index,
+    ui,
+    requested='auto',
+    model_info=None,
+    context_size=4096,
+    settings=None,
+    display_on_gpu=False,
+    tuned=None,
+) -> dict:
+    """An LLM server's counterpart of the memory mode, and why.
+
+    ``gpu-layers`` (llama-server): ``--n-gpu-layers`` from the free VRAM and the model's
+    GGUF header (``model_info``, gguf_facts' ``model``), or the number asked. What the
+    benchmark's autotune proved loads on this GPU (``tuned``, its remembered entry) wins
+    while the GPU, the model file's size and the free VRAM are those it was proved with.
+    ``ollama-settings`` (Ollama): flash attention, KV cache type, context length and
+    overhead from the free VRAM; Ollama then places the layers itself.
+    """
+    view = _profiles.profile(ui)
+    if requested == 'keep':
+        return {
+            'mode': 'keep',
+            'free_mib': None,
+            'reason': 'the settings on the host are kept, as asked',
+            'source': 'asked',
+            'settings': {},
+        }
+    gpu = None
+    if gpu_index is not None:
+        gpu = _by_index(_gpus(gpu_vram), _index(gpu_index))
+    free = gpu.get('memory_free_mib') if gpu else None
+    try:
+        if view['memory'] == 'gpu-layers':
+            return _gpu_layers(gpu, free, gpu_index, requested, model_info, context_size, settings, tuned)
+        if requested != 'auto':
+            raise PlanError("webui_memory_mode for %s is auto or keep, got %r" % (view['name'], requested))
+        if free is None:
+            raise PlanError('webui_memory_mode auto needs a GPU that reports its free VRAM, and none was found')
+        chosen = _llm_plan.ollama_settings(free, (gpu or {}).get('memory_total_mib'), display_on_gpu, settings or None)
+    except _llm_plan.LlmPlanError as exc:
+        raise PlanError(str(exc)) from None
+    return {
+        'mode': chosen['mode'],
+        'free_mib': free,
+        'reason': chosen['reason'],
+        'source': 'table',
+        'settings': chosen['env'],
+    }
+
+
+def _gpu_layers(gpu, free, gpu_index, requested, model_info, context_size, settings, tuned):
+    if not model_info:
+        raise PlanError('webui_model is needed: the GGUF model file the server loads')
+    if requested != 'auto':
+        layers = _memory_mode.gpu_index(requested)
+        if layers is None:
+            raise PlanError(
+                "webui_memory_mode for llama-server is auto, keep or a number of GPU layers, got %r" % (requested,)
+            )
+        return {
+            'mode': str(layers),
+            'free_mib': free,
+            'reason': '%d GPU layers as asked' % layers,
+            'source': 'asked',
+            'settings': {'n-gpu-layers': layers},
+        }
+    if free is None:
+        raise PlanError('webui_memory_mode auto needs a GPU that reports its free VRAM, and none was found')
+    proved = _benchmark.tuned_layers(tuned, gpu, free, model_info)
+    if proved is not None:
+        return {
+            'mode': str(proved['layers']),
+            'free_mib': free,
+            'source': 'autotune',
+            'reason': '%d GPU layers, the most that loaded on GPU %s in the benchmark (%s MiB free then, %s now)'
+            % (proved['layers'], gpu_index, proved['free_mib'], free),
+            'settings': {'n-gpu-layers': proved['layers']},
+        }
+    reserve = (settings or {}).get('reserve_mib')
+    chosen = _llm_plan.gpu_layers(free, model_info, ctx_size=int(context_size), reserve_mib=reserve)
+    return {
+        'mode': str(chosen['n_gpu_layers']),
+        'free_mib': free,
+        'reason': chosen['reason'],
+        'source': 'table',
+        'settings': {'n-gpu-layers': chosen['n_gpu_layers']},
+    }
+
+
+def server_config(ui, listen='127.0.0.1', port=None, memory=None, flags=None, model_path=None, context_size=4096):
+    """What an LLM server is started with: ``environment`` (name: value) and ``args``
+    (argv words after the binary), the address, port and memory settings in the server's
+    own terms, the user's ``flags`` on top."""
+    view = _profiles.profile(ui)
+    port = _port(port if port is not None else view['port'])
+    address = str(listen or '').strip()
+    if not address:
+        raise PlanError('webui_listen must be an address, got %r' % (listen,))
+    flags = dict(flags or {})
+    for name in flags:
+        if str(name).lstrip('-') in _SECRET_SETTINGS:
+            raise PlanError(
+                'webui_flags may not hold %s: set webui_api_key, which the role keeps in a file '
+                'only the service reads' % name
+            )
+    settings = dict((memory or {}).get('settings') or {})
+    if view['bind'] == 'ollama-host':
+        environment = {'OLLAMA_HOST': '%s:%d' % (_bracketed(address), port)}
+        environment.update({k: str(v) for k, v in settings.items()})
+        environment.update({str(k): str(v) for k, v in flags.items()})
+        return _shown({'environment': environment, 'args': []})
+    if not model_path:
+        raise PlanError('webui_model is needed: the GGUF model file %s loads' % view['name'])
+    words = {'model': model_path, 'host': address, 'port': port, 'ctx-size': int(context_size)}
+    words.update(settings)
+    for name, value in flags.items():
+        words[str(name)[2:] if str(name).startswith('--') else str(name)] = value
+    args = []
+    for name, value in words.items():
+        if value is False or value is None:
+            continue
+        args.append('--' + name)
+        if value is not True:
+            args.append(str(value))
+    return _shown({'environment': {}, 'args': args})
+
+
+def _shown(config):
+    """``shown``: the settings as the report lists them, environment first. Nothing secret
+    is in them: the API key never is."""
+    config['shown'] = ['%s=%s' % item for item in config['environment'].items()] + config['args']
+    return config
+
+
 def plan(
     gpu_vram,
     ui='a1111',
@@ -312,10 +458,14 @@ def plan(
     service_active=False,
     tuned=None,
     listen='127.0.0.1',
-    port=7860,
+    port=None,
     flags=None,
     memory=True,
     host='',
+    model_info=None,
+    model_path=None,
+    context_size=4096,
+    settings=None,
 ) -> dict:
     """The whole plan for the web UI from one VRAM snapshot: what ``site``, the webui role
     and the benchmark all decide the same way.
@@ -329,6 +479,13 @@ def plan(
     being the host's inventory address); ``configure`` whether the role configures the UI
     at all (a GPU was found, or a mode was forced).
     """
+    try:
+        view = _profiles.profile(ui)
+    except _profiles.ProfileError as exc:
+        raise PlanError(str(exc)) from None
+    # The UI's own port where none is given: 7860, Ollama's 11434, llama-server's 8080.
+    port = view.get('port', 7860) if port is None else port
+    llm = view.get('kind') == 'llm'
     vram = without_units(gpu_vram, ignore_units)
     chosen = gpu_plan(vram, gpu)
     configure = chosen['index'] is not None or requested != 'auto'
@@ -340,7 +497,16 @@ def plan(
         'flags': None,
         'endpoint': endpoint(listen, port, host),
     }
-    if memory and configure:
+    result['server'] = None
+    if memory and configure and llm:
+        display = not chosen['stop_desktop'] and bool(
+            (_by_index(vram['gpus'], chosen['index']) or {}).get('display_active')
+        )
+        result['memory'] = server_memory(
+            vram, chosen['index'], ui, requested, model_info, context_size, settings, display, tuned
+        )
+        result['server'] = server_config(ui, listen, port, result['memory'], flags, model_path, context_size)
+    elif memory and configure:
         result['memory'] = memory_plan(vram, chosen['index'], ui, model, requested, thresholds, service_active, tuned)
         result['flags'] = launch_flags(ui, listen, port, flags)
     return result

@@ -320,18 +320,19 @@ def test_used_mib_file_holder_holds_what_its_file_says(smi, tmp_path):
     holder["used_mib_file"] = str(held)
     path = tmp_path / "ollama.json"
     path.write_text(json.dumps(profile), encoding="utf-8")
-    units = dict(DESKTOP, **{"ollama.service": {"main_pid": 4242}})
+    running = dict(DESKTOP, **{"ollama.service": {"main_pid": 4242}})
     query = ("--query-gpu=memory.used,memory.free", "--format=csv,noheader,nounits")
     apps = ("--query-compute-apps=pid,process_name,used_memory", "--format=csv,noheader,nounits")
 
-    def figures(units=units):
+    def figures(units=None):
+        units = units or running
         return smi(*query, profile=path, units=units, cgroups=DESKTOP_PIDS), smi(*apps, profile=path, units=units)
 
     # No file yet (no model loaded): nothing held, no process listed.
     assert figures() == ((0, "701, 7413\n"), (0, ""))
     held.write_text("5317\n", encoding="ascii")
     assert figures() == ((0, "6018, 2096\n"), (0, "4242, /usr/local/bin/ollama, 5317\n"))
-    rc, out = smi("--x-vramfree-state", profile=path, units=units)
+    rc, out = smi("--x-vramfree-state", profile=path, units=running)
     assert "\ngpu 0 0 8192 78 6018 2096 1 0 1 GPU-0f6b3d2e-8a41-4c7d-b1e9-5a2c7d4e9f08 " in out
     assert "\nproc 0 C 4242 5317 /usr/local/bin/ollama\n" in out
     # Only while the unit is active.

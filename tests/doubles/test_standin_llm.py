@@ -135,7 +135,7 @@ def add_ollama_model(models, name, **shape):
     blobs = models / "blobs"
     blobs.mkdir(parents=True, exist_ok=True)
     write_gguf(blobs / ("sha256-" + digest), **shape)
-    model, _, tag = name.partition(":")
+    model, _colon, tag = name.partition(":")
     manifest = models / "manifests" / "registry.ollama.ai" / "library" / model / (tag or "latest")
     manifest.parent.mkdir(parents=True, exist_ok=True)
     size = (blobs / ("sha256-" + digest)).stat().st_size
@@ -477,7 +477,9 @@ def test_llama_server_fits_an_unset_layer_count(host):
 )
 def test_llama_server_refuses_unknown_arguments(host, args, message):
     gpu = host("two-gpus-llamacpp.json", "llamacpp.service")
-    proc = subprocess.run([str(LLAMA_SERVER)] + args, env=gpu.env(), capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [str(LLAMA_SERVER)] + args, env=gpu.env(), capture_output=True, text=True, timeout=30, check=False
+    )
     assert proc.returncode == 1 and proc.stderr.startswith(message)
 
 

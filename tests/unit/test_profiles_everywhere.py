@@ -21,6 +21,8 @@ from ansible_collections.vramfree.webui.plugins.module_utils import _profiles
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 UIS = list(_profiles.PROFILES)
+# The image UIs and the LLM servers: what the webui role and its plan take.
+EVERY = _profiles.names()
 
 
 def _choices_lists(node, path=()):
@@ -51,24 +53,27 @@ def _documents():
 def test_every_choices_list_of_web_uis_is_exactly_the_profiles():
     found = []
     for path, document in _documents():
-        for where, choices in _choices_lists(document):
-            if set(choices) & set(UIS):
-                found.append(str(path.relative_to(ROOT)))
-                assert choices == UIS, '%s %s: choices %s, profiles %s' % (path, '.'.join(where), choices, UIS)
+        for _where, choices in _choices_lists(document):
+            if set(choices) & set(EVERY):
+                found.append((str(path.relative_to(ROOT)), choices))
     # The lists this test exists for: if one moved or went, the scan above proves nothing.
-    for expected in (
-        'plugins/modules/webui_flags.py',
-        'plugins/modules/webui_plan.py',
-        'plugins/filter/memory_mode.yml',
-        'roles/webui/meta/argument_specs.yml',
-    ):
-        assert expected in found, expected
+    # What edits a launch file or picks an image UI's memory mode takes the image UIs; what
+    # runs a service, every profile.
+    expected = {
+        'plugins/modules/webui_flags.py': UIS,
+        'plugins/filter/memory_mode.yml': UIS,
+        'plugins/modules/webui_plan.py': EVERY,
+        'roles/webui/meta/argument_specs.yml': EVERY,
+    }
+    assert sorted({name for name, _choices in found}) == sorted(expected)
+    for name, choices in found:
+        assert choices == expected[name], '%s: choices %s, profiles %s' % (name, choices, expected[name])
 
 
 def test_the_modules_argument_specs_take_their_choices_from_the_profiles():
     from ansible_collections.vramfree.webui.plugins.action import webui_plan  # pylint: disable=import-outside-toplevel
 
-    assert webui_plan.ARGUMENT_SPEC['ui']['choices'] == UIS
+    assert webui_plan.ARGUMENT_SPEC['ui']['choices'] == EVERY
 
 
 # A UI's name in a task, template or decision: a comparison, a membership test or a key.

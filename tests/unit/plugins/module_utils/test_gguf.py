@@ -249,7 +249,7 @@ def test_an_array_over_the_cap_is_refused():
 
 def test_arrays_nested_too_deep_are_refused():
     value = (_gguf.UINT8, [1])
-    for _ in range(_gguf.MAX_ARRAY_DEPTH):
+    for _level in range(_gguf.MAX_ARRAY_DEPTH):
         value = (_gguf.ARRAY, [value])
     with pytest.raises(GgufError, match="nests arrays"):
         read(_gguf.encode_header([("deep", _gguf.ARRAY, value)] + llama()))
@@ -354,6 +354,7 @@ def test_make_gguf_refuses_bad_arguments(tmp_path):
         + ["--embd", "8", "--heads", "1", "--ctx", "8"],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 2 and "must be 1 or more" in result.stderr
     assert not (tmp_path / "m.gguf").exists()

@@ -16,12 +16,13 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils._llm_plan import (
 )
 
 # A model whose numbers come out whole: 32 blocks + the output layer = 33 layers of
-# 100 MiB; KV per layer at 4096 tokens = 4096 * 2 * (4096 / 32 * 8) * 2 B = 16 MiB.
+# 100 MiB; KV per layer at 4096 tokens = 4096 * 2 * (3072 / 24 * 8) * 2 B = 16 MiB; the
+# compute graph (24 / 8) * 512 / 6 = 256 MiB.
 MODEL = dict(
     architecture="llama",
     block_count=32,
-    embedding_length=4096,
-    head_count=32,
+    embedding_length=3072,
+    head_count=24,
     head_count_kv=8,
     context_length=131072,
     file_size_mib=3300,
@@ -29,7 +30,8 @@ MODEL = dict(
     name="test",
     version=3,
 )
-WHOLE = 400 + 3300 + 32 * 16  # 4212 MiB
+GRAPH = 256
+WHOLE = 400 + GRAPH + 3300 + 32 * 16  # 4468 MiB
 
 
 def test_the_numbers_of_the_estimate():
@@ -40,6 +42,7 @@ def test_the_numbers_of_the_estimate():
         "offload": 1.0,
         "per_layer_mib": 100.0,
         "kv_mib": 512.0,
+        "graph_mib": 256.0,
         "reserve_mib": 400,
         "reason": plan["reason"],
     }
@@ -52,47 +55,52 @@ def test_the_whole_model_exactly_fits():
 
 def test_one_mib_short_of_the_whole_leaves_one_repeating_layer_off():
     # The output layer goes first and holds no KV cache: 32 layers are the output layer and
-    # 31 repeating ones, 400 + 32 * 100 + 31 * 16 = 4096 MiB.
+    # 31 repeating ones, 400 + 256 + 32 * 100 + 31 * 16 = 4352 MiB.
     plan = gpu_layers(WHOLE - 1, MODEL)
     assert plan["n_gpu_layers"] == 32 and plan["offload"] == round(32 / 33, 3)
     assert "32 of 33 layers" in plan["reason"]
-    assert gpu_layers(4096, MODEL)["n_gpu_layers"] == 32
-    assert gpu_layers(4095, MODEL)["n_gpu_layers"] == 31
+    assert gpu_layers(4352, MODEL)["n_gpu_layers"] == 32
+    assert gpu_layers(4351, MODEL)["n_gpu_layers"] == 31
 
 
 def test_a_repeating_layer_costs_its_weights_and_its_kv_cache():
-    # 10 layers: 400 + 10 * 100 + 9 * 16 = 1544 MiB.
-    assert gpu_layers(1544, MODEL)["n_gpu_layers"] == 10
-    assert gpu_layers(1543, MODEL)["n_gpu_layers"] == 9
+    # 10 layers: 400 + 256 + 10 * 100 + 9 * 16 = 1800 MiB.
+    assert gpu_layers(1800, MODEL)["n_gpu_layers"] == 10
+    assert gpu_layers(1799, MODEL)["n_gpu_layers"] == 9
 
 
 def test_nothing_fits_under_the_reserve_and_the_output_layer_goes_first():
     assert gpu_layers(0, MODEL)["n_gpu_layers"] == 0
     plan = gpu_layers(399, MODEL)
     assert plan["n_gpu_layers"] == 0 and plan["offload"] == 0.0 and "under the 400 MiB reserve" in plan["reason"]
-    # The output layer alone: its weights, no KV cache.
-    assert gpu_layers(499, MODEL)["n_gpu_layers"] == 0
-    assert gpu_layers(500, MODEL)["n_gpu_layers"] == 1
+    # The output layer alone: its weights and the compute graph, no KV cache.
+    assert gpu_layers(755, MODEL)["n_gpu_layers"] == 0
+    assert gpu_layers(756, MODEL)["n_gpu_layers"] == 1
     # The first repeating layer brings its KV cache.
-    assert gpu_layers(615, MODEL)["n_gpu_layers"] == 1
-    assert gpu_layers(616, MODEL)["n_gpu_layers"] == 2
+    assert gpu_layers(871, MODEL)["n_gpu_layers"] == 1
+    assert gpu_layers(872, MODEL)["n_gpu_layers"] == 2
 
 
 def test_the_context_size_scales_the_kv_cache():
-    plan = gpu_layers(8000, MODEL, ctx_size=32768)
+    plan = gpu_layers(10000, MODEL, ctx_size=32768)
     assert plan["kv_mib"] == 4096.0
-    # 400 + 3300 + 4096 = 7796: still whole; 7795 is not (32 layers need 7796 - 100 - 128).
+    assert plan["graph_mib"] == 2048.0
+    # 400 + 2048 + 3300 + 4096 = 9844: still whole; 9843 is not.
     assert plan["n_gpu_layers"] == 33
-    assert gpu_layers(7795, MODEL, ctx_size=32768)["n_gpu_layers"] == 32
+    assert gpu_layers(9844, MODEL, ctx_size=32768)["n_gpu_layers"] == 33
+    assert gpu_layers(9843, MODEL, ctx_size=32768)["n_gpu_layers"] == 32
 
 
 def test_a_model_without_gqa_has_a_kv_cache_four_times_larger():
-    plan = gpu_layers(8000, dict(MODEL, head_count_kv=32))
-    assert plan["kv_mib"] == 2048.0
+    plan = gpu_layers(8000, dict(MODEL, head_count_kv=24))
+    assert plan["kv_mib"] == 1536.0
+    # Without grouped-query attention the graph is a sixth of the cache.
+    assert plan["graph_mib"] == 256.0
 
 
 def test_the_reserve_can_be_given():
     assert gpu_layers(WHOLE - 400, MODEL, reserve_mib=0)["n_gpu_layers"] == 33
+    assert gpu_layers(WHOLE - 401, MODEL, reserve_mib=0)["n_gpu_layers"] == 32
     plan = gpu_layers(WHOLE, MODEL, reserve_mib=401)
     assert plan["n_gpu_layers"] == 32 and plan["reserve_mib"] == 401
 
@@ -100,7 +108,7 @@ def test_the_reserve_can_be_given():
 def test_fractional_layers_are_exact_at_the_boundary():
     # 4693 MiB over 33 layers is 142.21... MiB: the boundary is computed without rounding.
     model = dict(MODEL, file_size_mib=4693)
-    exact = 400 + 4693 + 512
+    exact = 400 + GRAPH + 4693 + 512
     assert gpu_layers(exact, model)["n_gpu_layers"] == 33
     assert gpu_layers(exact - 1, model)["n_gpu_layers"] == 32
     assert gpu_layers(8000, model)["per_layer_mib"] == 142.2
