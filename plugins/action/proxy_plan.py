@@ -20,6 +20,7 @@ ARGUMENT_SPEC = dict(
     kinds=dict(type='dict', required=True),
     allow=dict(type='raw', default=[]),
     auth_users=dict(type='raw', default=[], no_log=True),
+    api_tokens=dict(type='raw', default=[], no_log=True),
     allow_public=dict(type='bool', default=False),
     port=dict(type='raw', default=7861),
     tls=dict(type='str', default='none'),

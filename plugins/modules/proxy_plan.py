@@ -18,11 +18,13 @@ description:
     decides, for the C(vramfree.webui.proxy) role, who gets in, what to remove, and which firewall rules
     to open and close.
   - Fails, changing nothing, with a message that says how to restrict it, on an exposure to everyone
-    without a password (unless O(allow_public)), on what the kind cannot honour (passwords, TLS, several
-    networks, IPv6 sources, as its entry in O(kinds) says), on a network written with host bits set, on a
+    without a password or an API token (unless O(allow_public)), on what the kind cannot honour (passwords,
+    API tokens, TLS, several networks, IPv6 sources, as its entry in O(kinds) says), on an API token that
+    nginx's configuration could not hold as it is, on a network written with host bits set, on a
     proxy port equal to the web UI's, on a web UI that listens beyond loopback, on TLS files that are not
     there, and on a firewall asked for that does not run.
-  - Passwords are read only to see that they are set and can be hashed; they are never in the result.
+  - Passwords and API tokens are read only to see that they are set and can be written; they are never
+    in the result, nor in a message.
   - Runs as an action plugin; the decisions are made on the controller.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -42,7 +44,7 @@ options:
   kinds:
     description:
       - The kinds, by name. Each entry has C(paths), C(kept_paths), C(units), C(reload) (C(service) and
-        C(check) argv), C(listens), C(passwords), C(tls), C(ipv6), C(max_sources) and C(single_source);
+        C(check) argv), C(listens), C(passwords), C(tokens), C(tls), C(ipv6), C(max_sources) and C(single_source);
         see the role's C(vars/main.yml).
     type: dict
     required: true
@@ -54,8 +56,14 @@ options:
     description: Basic-auth users, C(name) and C(password).
     type: raw
     default: []
+  api_tokens:
+    description:
+      - API tokens; a request whose C(Authorization) header is C(Bearer <token>) gets in as one with a password. Each is RFC 6750's
+        C(b64token) (letters, digits, C(-._~+/), then C(=)), 16 to 4096 characters, listed once.
+    type: raw
+    default: []
   allow_public:
-    description: Allow an exposure to everyone without a password.
+    description: Allow an exposure to everyone without a password or an API token.
     type: bool
     default: false
   port:
@@ -116,6 +124,10 @@ auth:
   returned: success
   type: list
   elements: str
+tokens:
+  description: How many API tokens let a request in (never the tokens).
+  returned: success
+  type: int
 single_source:
   description: For a kind that takes one network (C(max_sources=1)), that network; null otherwise.
   returned: success

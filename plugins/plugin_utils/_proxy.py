@@ -12,17 +12,33 @@ fails with a message saying how to restrict it.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 # What each kind can honour; the role's _proxy_kinds entries carry the same attributes
 # beside the files, units and tasks of their own. Decisions below read the attributes,
 # never the names.
 KINDS = {
-    "none": dict(listens=False, passwords=False, tls=False, ipv6=False, max_sources=None, single_source=False),
-    "socat": dict(listens=True, passwords=False, tls=False, ipv6=False, max_sources=1, single_source=True),
-    "nginx": dict(listens=True, passwords=True, tls=True, ipv6=False, max_sources=None, single_source=False),
+    "none": dict(
+        listens=False, passwords=False, tokens=False, tls=False, ipv6=False, max_sources=None, single_source=False
+    ),
+    "socat": dict(
+        listens=True, passwords=False, tokens=False, tls=False, ipv6=False, max_sources=1, single_source=True
+    ),
+    "nginx": dict(
+        listens=True, passwords=True, tokens=True, tls=True, ipv6=False, max_sources=None, single_source=False
+    ),
 }
 TLS = ("none", "selfsigned", "files")
 MAX_PASSWORD_BYTES = 256
+# A Bearer token as RFC 6750 (section 2.1) writes it, b64token: letters, digits and
+# - . _ ~ + /, then = padding. Nothing in it can end a string, a directive or a block
+# of nginx's configuration, start a variable, or be a regex character that the role's
+# tokens file (templates/nginx-tokens.j2: . and + in brackets) leaves unescaped.
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+# Shorter than this a token is guessable: it lets a request in without a password.
+MIN_TOKEN_CHARS = 16
+# nginx reads a request's header lines into buffers of 8k (large_client_header_buffers).
+MAX_TOKEN_CHARS = 4096
 
 
 class ExposureError(ValueError):
@@ -84,6 +100,37 @@ def _auth_names(auth_users):
     return names
 
 
+def _token_count(tokens):
+    """How many API tokens there are, after checking each can be written into nginx's
+    configuration as it is. Messages name a token by its place, never by its text."""
+    if tokens is None:
+        return 0
+    if isinstance(tokens, str) or not isinstance(tokens, (list, tuple)):
+        raise ExposureError("proxy_api_tokens must be a list of strings")
+    seen = set()
+    for number, token in enumerate(tokens, 1):
+        if not isinstance(token, str):
+            raise ExposureError(
+                "proxy_api_tokens: token %d is not a string (quote it, or take it from the vault as text)" % number
+            )
+        if not _TOKEN.fullmatch(token):
+            raise ExposureError(
+                "proxy_api_tokens: token %d may hold only letters, digits and - . _ ~ + / (then = at its end), as "
+                "RFC 6750 writes a Bearer token; it holds something else (a blank, a quote, $, ;, { or } would "
+                "break nginx's configuration). Make one with: openssl rand -hex 32" % number
+            )
+        if not MIN_TOKEN_CHARS <= len(token) <= MAX_TOKEN_CHARS:
+            raise ExposureError(
+                "proxy_api_tokens: token %d has %d characters; a token lets a request in without a password, so it "
+                "needs %d to %d (openssl rand -hex 32 makes 64)"
+                % (number, len(token), MIN_TOKEN_CHARS, MAX_TOKEN_CHARS)
+            )
+        if token in seen:
+            raise ExposureError("proxy_api_tokens: token %d is listed twice" % number)
+        seen.add(token)
+    return len(tokens)
+
+
 def _upstream_port(upstream):
     """The port of a host:port upstream ([v6]:port too), or None where it has none."""
     if upstream is None:
@@ -121,6 +168,14 @@ def _with(kinds, attribute):
     return "proxy_kind: %s" % " or ".join(names) if names else ""
 
 
+def _credentials_way_out(kind, entry):
+    """', or set proxy_auth_users ... with proxy_kind: <kind>' for what the kind can check."""
+    names = [
+        name for name, key in (("proxy_auth_users", "passwords"), ("proxy_api_tokens", "tokens")) if entry.get(key)
+    ]
+    return ", or set %s with proxy_kind: %s" % (" or ".join(names), kind) if names else ""
+
+
 def exposure(
     allow,
     auth_users=None,
@@ -131,17 +186,20 @@ def exposure(
     upstream=None,
     ui_binds=None,
     kinds=None,
+    api_tokens=None,
 ):
     """What the proxy would expose, and why the role refuses it, if it does.
 
     ``upstream`` is proxy_upstream (host:port); ``ui_binds`` the addresses the web UI's
     port is bound to on the host now (None: not probed); ``kinds`` the kinds' entries
-    (default KINDS), whose attributes say what each can honour.
+    (default KINDS), whose attributes say what each can honour; ``api_tokens`` the
+    proxy_api_tokens, which protect the proxy as passwords do.
 
     Returns a dict:
       sources: the proxy_allow networks, normalised (10.0.0.5 -> 10.0.0.5/32), no duplicates
       public: true when anyone may connect (no source given, or a /0 among them)
       auth: the names of the basic-auth users (never their passwords)
+      tokens: how many API tokens let a request in (never the tokens)
       single_source: for a kind that takes one network (socat's range=), that network;
         None: no restriction, public, or a kind that takes a list
       refusal: '' when the role may go on, else the message to fail with
@@ -154,8 +212,9 @@ def exposure(
     entry = kinds[kind]
     sources = _sources(allow)
     names = _auth_names(auth_users)
+    tokens = _token_count(api_tokens)
     public = not sources or any(ipaddress.ip_network(s).prefixlen == 0 for s in sources)
-    result = dict(sources=sources, public=public, auth=names, single_source=None, refusal="")
+    result = dict(sources=sources, public=public, auth=names, tokens=tokens, single_source=None, refusal="")
     if not entry.get("listens"):
         return result
 
@@ -164,6 +223,11 @@ def exposure(
         problems.append(
             "%s has no passwords, so proxy_auth_users would protect nothing: use %s for basic auth"
             % (kind, _with(kinds, "passwords"))
+        )
+    if tokens and not entry.get("tokens"):
+        problems.append(
+            "%s has no API tokens, so proxy_api_tokens would protect nothing: use %s for Bearer tokens"
+            % (kind, _with(kinds, "tokens"))
         )
     if tls != "none" and not entry.get("tls"):
         problems.append("%s forwards plain TCP: use %s for proxy_tls: %s" % (kind, _with(kinds, "tls"), tls))
@@ -204,9 +268,9 @@ def exposure(
             "the proxy, which would protect nothing: bind it to loopback (webui_listen: 127.0.0.1, "
             "and no listen in webui_flags), then run again" % ", ".join(exposed)
         )
-    if public and not names and not allow_public:
+    if public and not names and not tokens and not allow_public:
         problems.append(
-            "this would open the web UI on port %s to everyone (%s) without a password. "
+            "this would open the web UI on port %s to everyone (%s) without a password or a token. "
             "Restrict it to the addresses that need it, e.g. proxy_allow: ['192.168.1.0/24'] "
             "(your LAN) or ['192.168.1.20/32'] (your laptop)%s; reach it through an SSH tunnel "
             "(playbook vramfree.webui.tunnel) with proxy_kind: none; or, if everyone is meant, "
@@ -216,7 +280,7 @@ def exposure(
                 "proxy_allow is empty"
                 if not sources
                 else "proxy_allow holds %s" % ", ".join(s for s in sources if s.endswith("/0")),
-                ", or set proxy_auth_users with proxy_kind: %s" % kind if entry.get("passwords") else "",
+                _credentials_way_out(kind, entry),
             )
         )
     if problems:
@@ -306,11 +370,11 @@ def plan(request, kinds, state) -> dict:
     """Everything the proxy role decides before it changes anything.
 
     ``request``: the role's variables without the proxy_ prefix (kind, allow, auth_users,
-    allow_public, port, tls, tls_cert, tls_key, upstream, firewall). ``state``: what the
+    api_tokens, allow_public, port, tls, tls_cert, tls_key, upstream, firewall). ``state``: what the
     host_state module answered (exists, remembered, firewalls, listening); the firewall
     rules opened before are the ``firewall_rules`` of the state's ``proxy`` section.
 
-    Returns the exposure (sources, public, auth, single_source), ``kind`` (the asked
+    Returns the exposure (sources, public, auth, tokens, single_source), ``kind`` (the asked
     kind's entry), ``leftovers``, ``firewalls`` (to open the port in), ``rules`` (wanted,
     stale, remember, remember_changed) and ``refusal`` ('' when the role may go on).
     """
@@ -328,6 +392,7 @@ def plan(request, kinds, state) -> dict:
         upstream=request.get("upstream"),
         ui_binds=state.get("listening") if entry.get("listens") else None,
         kinds=kinds,
+        api_tokens=request.get("api_tokens"),
     )
     refusals = [result["refusal"]] if result["refusal"] else []
     exists = state.get("exists") or []

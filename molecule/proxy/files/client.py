@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A client of the web UI behind the proxy, from a chosen source address of the controller.
 
-  client.py SOURCE URL http [USER:PASSWORD]     GET URL, print {"status": ..., "body": ...}
+  client.py SOURCE URL http [USER:PASSWORD]     GET URL, print {"status": ..., "body": ...,
+                                                 "challenges": [each WWW-Authenticate]}
+  client.py SOURCE URL http "Bearer TOKEN"       the same with that Authorization header
   client.py SOURCE URL gradio [USER:PASSWORD]   Gradio's own client (gradio_client 0.5.0,
                                                  whose queue is a websocket): predict("hello")
 Prints {"error": ...} when no HTTP answer came. Every socket it opens (urllib, requests,
@@ -50,13 +52,24 @@ def http():
     request = urllib.request.Request(
         url, headers={"Host": os.environ.get("HOST_HEADER", "")} if os.environ.get("HOST_HEADER") else {}
     )
-    if auth:
+    if auth and " " in auth:
+        # Sent as it is: an API client's "Bearer <token>" (a user name holds no blank).
+        request.add_header("Authorization", auth)
+    elif auth:
         request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
         with urllib.request.urlopen(request, timeout=8, context=context) as answer:
-            return {"status": answer.status, "body": answer.read().decode(errors="replace")}
+            return {
+                "status": answer.status,
+                "body": answer.read().decode(errors="replace"),
+                "challenges": answer.headers.get_all("WWW-Authenticate") or [],
+            }
     except urllib.error.HTTPError as exc:
-        return {"status": exc.code, "body": exc.read().decode(errors="replace")}
+        return {
+            "status": exc.code,
+            "body": exc.read().decode(errors="replace"),
+            "challenges": exc.headers.get_all("WWW-Authenticate") or [],
+        }
 
 
 def gradio():

@@ -1,7 +1,8 @@
 """What a user cares about after site ran the proxy role: the web UI answers through the
 proxy, over HTTP and over Gradio's own client (its queue is a websocket), from the one
 allowed source, and from nowhere else; the firewall the host runs lets in only that
-source; passwords stay hashed and out of the output; a request open to everyone is
+source; passwords stay hashed and out of the output; an API token gets in as a password
+does, and stays out of every log, of the output and of any file others can read; a request open to everyone is
 refused before anything changes; and playbook tunnel writes SSH tunnels that work.
 
 Every host check runs on every host, against that host's row of HOSTS: no check is
@@ -27,6 +28,11 @@ PROJECT = SCENARIO.parents[1]
 GRADIO = PROJECT / "build" / "gradio-3.41.2"
 PORT = 7861
 AUTH = ("sd-user", "hunter2-proxy-secret")
+# molecule.yml's token for the nginx host; its . and + are regex characters in nginx's map.
+TOKEN = "vramfree.proxy+token-0123456789abcdef"
+# Its longest run without them: the file holds the token as a regex ([.] and [+]), so a
+# search for the token alone would miss it there.
+TOKEN_TAIL = "token-0123456789abcdef"
 # The stand-in's Gradio page names its Blocks title.
 PAGE = '"Stable Diffusion (stand-in)"'
 ANSWER = "stand-in web UI (simulated, no image): hello"
@@ -36,17 +42,24 @@ NGINX_FORBIDS = 403  # nginx's deny
 FIREWALL_DROPS = "timeout"  # ufw's default deny drops the packet
 FIREWALL_REJECTS = "no route"  # firewalld rejects with ICMP admin-prohibited
 HOSTS = {
-    "vramfree-proxy-socat": dict(kind="socat", scheme="http", auth=None, firewall=None, denied=SOCAT_CLOSES),
-    # prepare.yml put socat here first; converge switched it to nginx with basic auth.
-    "vramfree-proxy-nginx": dict(kind="nginx", scheme="http", auth=AUTH, firewall=None, denied=NGINX_FORBIDS),
-    "vramfree-proxy-ufw": dict(kind="nginx", scheme="https", auth=None, firewall="ufw", denied=FIREWALL_DROPS),
+    "vramfree-proxy-socat": dict(
+        kind="socat", scheme="http", auth=None, token=None, firewall=None, denied=SOCAT_CLOSES
+    ),
+    # prepare.yml put socat here first; converge switched it to nginx with basic auth and a token.
+    "vramfree-proxy-nginx": dict(
+        kind="nginx", scheme="http", auth=AUTH, token=TOKEN, firewall=None, denied=NGINX_FORBIDS
+    ),
+    "vramfree-proxy-ufw": dict(
+        kind="nginx", scheme="https", auth=None, token=None, firewall="ufw", denied=FIREWALL_DROPS
+    ),
     "vramfree-proxy-firewalld": dict(
-        kind="socat", scheme="http", auth=None, firewall="firewalld", denied=FIREWALL_REJECTS
+        kind="socat", scheme="http", auth=None, token=None, firewall="firewalld", denied=FIREWALL_REJECTS
     ),
 }
 SOCAT_UNIT = "/etc/systemd/system/vramfree-proxy-socat.service"
 NGINX_SITE = "/etc/nginx/conf.d/vramfree-webui.conf"
 HTPASSWD = "/etc/nginx/vramfree-webui.htpasswd"
+TOKENS = "/etc/nginx/vramfree-webui.tokens"
 # TEST-NET-2 (RFC 5737): never anyone's real address.
 SECOND_SOURCE = "198.51.100.7"
 
@@ -94,11 +107,16 @@ def cafile(tmp_path_factory):
 
 
 def client(host, source, mode, cafile, auth=None, timeout=25, host_header=None):
-    """Run files/client.py on the controller from SOURCE; a run cut short counts as a timeout."""
-    url = "%s://%s:%d/" % (expect(host)["scheme"], address(host.backend.get_hostname()), PORT)
+    """Run files/client.py on the controller from SOURCE; a run cut short counts as a timeout.
+    AUTH: (user, password) for basic auth, or a whole Authorization value ("Bearer ...")."""
+    return client_to(host.backend.get_hostname(), source, mode, cafile, auth, timeout, host_header)
+
+
+def client_to(name, source, mode, cafile, auth=None, timeout=25, host_header=None):
+    url = "%s://%s:%d/" % (HOSTS[name]["scheme"], address(name), PORT)
     env = dict(os.environ, VRAMFREE_GRADIO=str(GRADIO), CAFILE=cafile, HOST_HEADER=host_header or "")
     argv = [sys.executable, str(SCENARIO / "files" / "client.py"), source, url, mode] + (
-        ["%s:%s" % auth] if auth else []
+        [auth if isinstance(auth, str) else "%s:%s" % auth] if auth else []
     )
     try:
         run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
@@ -238,6 +256,7 @@ def test_socat_runs_unprivileged_hardened_and_its_children_stop_with_it(host, so
 def test_nginx_site_and_password_file(host, sources, cafile):
     if expect(host)["kind"] != "nginx":
         assert not host.file(NGINX_SITE).exists and not host.file(HTPASSWD).exists
+        assert not host.file(TOKENS).exists
         return
     assert host.run("nginx -t").rc == 0
     site = host.file(NGINX_SITE).content_string
@@ -309,7 +328,110 @@ def test_a_password_change_is_hashed_and_never_printed(sources):
     restored = playbook(str(SCENARIO / "proxy.yml"), "-v", "-l", name)
     assert restored.returncode == 0, restored.stdout[-3000:]
     for run in (changed, restored):
-        for secret in (new, AUTH[1]):
+        for secret in (new, AUTH[1], TOKEN, TOKEN_TAIL):
+            assert secret not in run.stdout + run.stderr
+
+
+def test_an_api_token_gets_in_as_a_password_does_from_the_allowed_source_only(host, sources, cafile):
+    token = expect(host)["token"]
+    if token is None:
+        assert not host.file(TOKENS).exists
+        return
+    for auth in ("Bearer " + token, "bearer  " + token, expect(host)["auth"]):
+        result = client(host, sources[0], "http", cafile, auth)
+        assert result.get("status") == 200 and PAGE in result["body"], (auth, result)
+        # The Bearer challenge goes with a 401 only.
+        assert result["challenges"] == [], (auth, result)
+    # A map's plain strings would match the token in any case: the role's must not.
+    for auth in ("Bearer " + token.upper(), "Bearer " + token + "x", "Bearer " + token.replace(".", "X"), None):
+        result = client(host, sources[0], "http", cafile, auth)
+        assert result.get("status") == 401, (auth, result)
+        # Both ways in are offered.
+        assert sorted(c.split()[0] for c in result["challenges"]) == ["Basic", "Bearer"], result
+    # The allowlist comes first, for a token too.
+    assert client(host, sources[1], "http", cafile, "Bearer " + token).get("status") == NGINX_FORBIDS
+
+
+def host_files(host, top):
+    """{path: (uid, gid, mode, text)} of every file under TOP, read on the host in one call
+    that names no secret (sudo logs each command line in the journal)."""
+    script = (
+        "import json, os, sys\n"
+        "out = {}\n"
+        "for folder, _dirs, files in os.walk(sys.argv[1]):\n"
+        "    for name in files:\n"
+        "        path = os.path.join(folder, name)\n"
+        "        if os.path.isfile(path) and not os.path.islink(path):\n"
+        "            info = os.stat(path)\n"
+        "            with open(path, 'rb') as handle:\n"
+        "                text = handle.read().decode('utf-8', 'replace')\n"
+        "            out[path] = [info.st_uid, info.st_gid, info.st_mode & 0o7777, text]\n"
+        "print(json.dumps(out))\n"
+    )
+    return {path: tuple(v) for path, v in json.loads(host.check_output("python3 -c %s %s", script, top)).items()}
+
+
+def test_an_api_token_is_in_no_file_others_can_read_nor_in_any_log(host, sources, cafile):
+    token = expect(host)["token"]
+    if token is None:
+        assert not host.file(TOKENS).exists
+        return
+    # A request with the token, and one with a wrong token, first: neither may leave it in a log.
+    assert client(host, sources[0], "http", cafile, "Bearer " + token).get("status") == 200
+    assert client(host, sources[0], "http", cafile, "Bearer " + token + "x").get("status") == 401
+    secrets = (token, TOKEN_TAIL)
+    holding = {
+        path: meta[:3]
+        for path, meta in host_files(host, "/etc/nginx").items()
+        if any(secret in meta[3] for secret in secrets)
+    }
+    # The one file that holds it is root's alone; the site nginx's workers and everyone read holds none.
+    assert holding == {TOKENS: (0, 0, 0o600)}, holding
+    for user in ("nobody", "www-data"):
+        assert host.run("sudo -u %s cat %s", user, TOKENS).rc != 0, user
+    logs = host_files(host, "/var/log/nginx")
+    assert any("HTTP/1.1\" 200 " in meta[3] for meta in logs.values()), sorted(logs)
+    for path, meta in logs.items():
+        assert not any(secret in meta[3] for secret in secrets), path
+    journal = host.check_output("journalctl --no-pager -o cat")
+    assert "nginx" in journal and not any(secret in journal for secret in secrets)
+
+
+def test_tokens_alone_offer_no_basic_auth_and_a_token_change_is_never_printed_nor_diffed(sources, cafile):
+    name = "vramfree-proxy-nginx"
+    new = "vramfree-other-token-fedcba9876543210"
+    alone = json.dumps({"proxy_auth_users": [], "proxy_api_tokens": [new]})
+    checked = playbook(str(SCENARIO / "proxy.yml"), "--check", "--diff", "-v", "-l", name, "-e", alone)
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert re.search(r"%s\s*: ok=\d+\s+changed=[1-9]" % name, checked.stdout), checked.stdout[-1500:]
+    # --check changed nothing: the old token still gets in, the new one not yet.
+    assert client_to(name, sources[0], "http", cafile, "Bearer " + TOKEN).get("status") == 200
+    assert client_to(name, sources[0], "http", cafile, "Bearer " + new).get("status") == 401
+    changed = playbook(str(SCENARIO / "proxy.yml"), "--diff", "-v", "-l", name, "-e", alone)
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    try:
+        for auth in ("Bearer " + new,):
+            result = client_to(name, sources[0], "http", cafile, auth)
+            assert result.get("status") == 200 and PAGE in result["body"], result
+        for auth in (AUTH, "Bearer " + TOKEN, None):
+            result = client_to(name, sources[0], "http", cafile, auth)
+            # No basic auth to offer: the challenge names Bearer alone.
+            assert result.get("status") == 401 and result["challenges"] == ['Bearer realm="Stable Diffusion web UI"'], (
+                auth,
+                result,
+            )
+        assert client_to(name, sources[1], "http", cafile, "Bearer " + new).get("status") == NGINX_FORBIDS
+        present = subprocess.run(
+            ["docker", "exec", name, "sh", "-c", "test ! -e %s && test -e %s" % (HTPASSWD, TOKENS)], check=False
+        )
+        assert present.returncode == 0, "the password file is left, or the tokens' file is gone"
+    finally:
+        restored = playbook(str(SCENARIO / "proxy.yml"), "--diff", "-v", "-l", name)
+    assert restored.returncode == 0, restored.stdout[-3000:]
+    assert client_to(name, sources[0], "http", cafile, "Bearer " + TOKEN).get("status") == 200
+    assert client_to(name, sources[0], "http", cafile, AUTH).get("status") == 200
+    for run in (checked, changed, restored):
+        for secret in (new, TOKEN, TOKEN_TAIL, AUTH[1]):
             assert secret not in run.stdout + run.stderr
 
 

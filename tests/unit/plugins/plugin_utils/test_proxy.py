@@ -5,7 +5,13 @@
 
 from __future__ import annotations
 
+import pathlib
+import re
+
+import jinja2
 import pytest
+import yaml
+from ansible.plugins.filter.core import comment
 
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy
 from ansible_collections.vramfree.webui.plugins.plugin_utils._proxy import ExposureError, exposure, firewall_rules
@@ -31,7 +37,12 @@ USERS = [{"name": "me", "password": "hunter2-proxy"}]
 def test_accepted(kind, allow, users, public_ok, sources, public, single_source):
     result = exposure(allow, users, public_ok, kind)
     assert result == dict(
-        sources=sources, public=public, auth=[u["name"] for u in users or []], single_source=single_source, refusal=""
+        sources=sources,
+        public=public,
+        auth=[u["name"] for u in users or []],
+        tokens=0,
+        single_source=single_source,
+        refusal="",
     )
 
 
@@ -333,3 +344,150 @@ def test_the_plan_refuses_before_any_change(changes, host, message):
 
 def test_the_web_uis_binds_are_not_judged_without_a_proxy():
     assert _proxy.plan(request(kind="none"), KINDS, state(listening=["0.0.0.0:7860"]))["refusal"] == ""
+
+
+# API tokens: https://www.rfc-editor.org/rfc/rfc6750#section-2.1 (b64token).
+TOKEN = "tok-0123456789abcdef.AB+/~_=="
+OTHER = "f" * 64
+
+
+@pytest.mark.parametrize("allow", [[], ["0.0.0.0/0"]])
+def test_a_public_nginx_protected_by_tokens_alone_needs_no_allow_public(allow):
+    result = exposure(allow, [], False, "nginx", api_tokens=[TOKEN, OTHER])
+    assert (result["refusal"], result["public"], result["tokens"], result["auth"]) == ("", True, 2, [])
+    assert TOKEN not in repr(result)
+
+
+def test_a_public_nginx_with_neither_users_nor_tokens_is_refused_naming_both_ways_out():
+    refusal = exposure([], [], False, "nginx", api_tokens=[])["refusal"]
+    assert "without a password or a token" in refusal
+    assert "or set proxy_auth_users or proxy_api_tokens with proxy_kind: nginx" in refusal
+
+
+def test_socat_refuses_tokens_as_it_refuses_passwords():
+    refusal = exposure(["10.0.0.0/8"], [], False, "socat", api_tokens=[TOKEN])["refusal"]
+    assert "socat has no API tokens, so proxy_api_tokens would protect nothing" in refusal
+    assert "use proxy_kind: nginx for Bearer tokens" in refusal
+    assert TOKEN not in refusal
+    # Nor do tokens make a public socat acceptable: it cannot check them.
+    public = exposure([], [], False, "socat", api_tokens=[TOKEN])["refusal"]
+    assert "socat has no API tokens" in public
+
+
+def test_a_kind_entry_without_the_tokens_attribute_refuses_them():
+    kinds = dict(_proxy.KINDS, old={k: v for k, v in _proxy.KINDS["nginx"].items() if k != "tokens"})
+    refusal = exposure(["10.0.0.0/8"], [], False, "old", kinds=kinds, api_tokens=[TOKEN])["refusal"]
+    assert "old has no API tokens" in refusal and "use proxy_kind: nginx for Bearer tokens" in refusal
+
+
+@pytest.mark.parametrize(
+    "tokens, message",
+    [
+        (TOKEN, "must be a list of strings"),
+        ([OTHER, 1234567890123456789], "token 2 is not a string"),
+        ([OTHER + " x"], "token 1 may hold only letters"),
+        (["x" * 20 + "\tx"], "token 1 may hold only letters"),
+        (["x" * 20 + "\nx"], "token 1 may hold only letters"),
+        (['x' * 20 + '"'], "token 1 may hold only letters"),
+        (["x" * 20 + "'"], "token 1 may hold only letters"),
+        (["x" * 20 + "$host"], "token 1 may hold only letters"),
+        (["x" * 20 + ";"], "token 1 may hold only letters"),
+        (["x" * 20 + "{"], "token 1 may hold only letters"),
+        (["x" * 20 + "}"], "token 1 may hold only letters"),
+        (["x" * 20 + "\\"], "token 1 may hold only letters"),
+        (["x" * 20 + "#"], "token 1 may hold only letters"),
+        (["x" * 20 + "é"], "token 1 may hold only letters"),
+        # = is padding: at the end only.
+        (["x" * 10 + "=" + "x" * 10], "token 1 may hold only letters"),
+        ([""], "token 1 may hold only letters"),
+        ([OTHER, "short-token"], "token 2 has 11 characters"),
+        (["x" * 4097], "token 1 has 4097 characters"),
+        ([OTHER, TOKEN, OTHER], "token 3 is listed twice"),
+    ],
+)
+def test_a_token_nginx_could_not_hold_is_refused_by_its_place_never_its_text(tokens, message):
+    with pytest.raises(ExposureError, match=message) as caught:
+        exposure(["10.0.0.0/8"], [], False, "nginx", api_tokens=tokens)
+    text = str(caught.value)
+    for token in tokens if isinstance(tokens, list) else [tokens]:
+        assert str(token) not in text or len(str(token)) < 2
+
+
+def test_tokens_are_checked_even_where_no_proxy_listens():
+    # Before anything changes, whatever the kind: a bad token is named on the run that sets it.
+    with pytest.raises(ExposureError, match="token 1 may hold only letters"):
+        exposure([], [], False, "none", api_tokens=["x" * 20 + ";"])
+
+
+@pytest.mark.parametrize("token", ["x" * 16, "A" * 4096, "abc123-._~+/" + "Z" * 8 + "==", TOKEN])
+def test_every_b64token_of_a_sane_length_is_accepted(token):
+    assert exposure(["10.0.0.0/8"], [], False, "nginx", api_tokens=[token])["tokens"] == 1
+
+
+def test_the_plan_hands_the_tokens_on_and_returns_only_their_number():
+    planned = _proxy.plan(request(kind="nginx", allow=[], api_tokens=[TOKEN]), KINDS, state())
+    assert planned["refusal"] == "" and planned["tokens"] == 1 and planned["public"] is True
+    assert TOKEN not in repr(planned)
+    refused = _proxy.plan(request(kind="socat", api_tokens=[TOKEN]), KINDS, state())["refusal"]
+    assert "socat has no API tokens" in refused
+
+
+def _role_file(*parts):
+    return pathlib.Path(__file__).resolve().parents[4].joinpath("roles", "proxy", *parts)
+
+
+def test_the_roles_kinds_carry_the_same_attributes_as_the_plans():
+    kinds = yaml.safe_load(_role_file("vars", "main.yml").read_text())["_proxy_kinds"]
+    assert set(kinds) == set(_proxy.KINDS)
+    for name, entry in _proxy.KINDS.items():
+        assert {key: kinds[name][key] for key in entry} == entry, name
+
+
+def _tokens_file(tokens):
+    """The role's tokens file, rendered as the template module renders it."""
+    environment = jinja2.Environment(keep_trailing_newline=True, trim_blocks=True)
+    environment.filters["comment"] = comment
+    template = environment.from_string(_role_file("templates", "nginx-tokens.j2").read_text())
+    return template.render(
+        proxy_api_tokens=tokens, ansible_managed="Ansible managed", _proxy_nginx_site="/etc/nginx/conf.d/x.conf"
+    )
+
+
+def _nginx_map_entries(text):
+    """(regex, value) of each entry, read as nginx's map reads a quoted ~ key (no escapes used)."""
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = re.fullmatch(r'"~([^"\\]*)" (off);', line)
+        assert match, "not a quoted regex key and off: %r" % line
+        entries.append((match.group(1), match.group(2)))
+    return entries
+
+
+def test_the_tokens_file_holds_one_case_sensitive_regex_per_token_and_nothing_nginx_reads_otherwise():
+    text = _tokens_file([TOKEN, OTHER])
+    assert text.startswith("#") and "Ansible managed" in text
+    entries = _nginx_map_entries(text)
+    assert len(entries) == 2
+    # No character that nginx's parser treats specially inside a quoted string, nor a variable.
+    for pattern, _value in entries:
+        assert not set(pattern) & set('\\"\'{};') and "$" == pattern[-1] and "$" not in pattern[:-1]
+    # PCRE and Python's re agree on this subset ((?i:...), [..], anchors, +).
+    (token_re, _), (other_re, _) = [(re.compile(p), v) for p, v in entries]
+    for header in ("Bearer " + TOKEN, "bearer " + TOKEN, "BEARER  " + TOKEN):
+        assert token_re.search(header), header
+    for header in (
+        "Bearer " + TOKEN.upper(),
+        "Bearer " + TOKEN[:-1],
+        "Bearer " + TOKEN + "x",
+        "Bearer x" + TOKEN,
+        "Bearer" + TOKEN,
+        "Basic " + TOKEN,
+        "Bearer " + TOKEN.replace(".", "X"),
+        "Bearer " + TOKEN.replace("AB+", "ABBB"),
+        TOKEN,
+        "Bearer " + OTHER,
+    ):
+        assert not token_re.search(header), header
+    assert other_re.search("Bearer " + OTHER) and not other_re.search("Bearer " + OTHER.upper())
