@@ -374,6 +374,34 @@ def tuned_mode(memory, ui, model, gpu, free_mib, tolerance_mib=TUNED_TOLERANCE_M
     return tuned
 
 
+def model_identity(model_info):
+    """What tells one GGUF model file from another for autotune: its name, layers and size."""
+    if not isinstance(model_info, dict):
+        return None
+    return '%s/%s layers/%s MiB' % (model_info.get('name'), model_info.get('block_count'), model_info.get('file_size_mib'))
+
+
+def tuned_layers(memory, gpu, free_mib, model_info, tolerance_mib=TUNED_TOLERANCE_MIB):
+    """The --n-gpu-layers an earlier autotune proved loads, while that still holds; else None.
+
+    llama-server's counterpart of :func:`tuned_mode`: the same GPU (UUID), the same model
+    file (:func:`model_identity`), and the free VRAM within ``tolerance_mib`` of what the
+    autotune saw. Returns ``{layers, free_mib}``."""
+    memory = _loaded(memory)
+    tuned = (memory or {}).get('tuned')
+    if not isinstance(tuned, dict) or free_mib is None or isinstance(free_mib, bool):
+        return None
+    layers = tuned.get('layers')
+    if isinstance(layers, bool) or not isinstance(layers, int) or layers < 0:
+        return None
+    identity = gpu_identity(gpu)
+    if not identity or tuned.get('gpu') != identity or tuned.get('model') != model_identity(model_info):
+        return None
+    if not _within(tuned.get('free_mib'), int(free_mib), tolerance_mib):
+        return None
+    return {'layers': layers, 'free_mib': tuned.get('free_mib')}
+
+
 # The winner -----------------------------------------------------------------------------
 
 
