@@ -17,7 +17,8 @@ durations in nanoseconds, ``omitempty``, so a zero is an absent field;
 ProcessModelResponse: ``size``, ``size_vram`` in bytes). ggml-org/llama.cpp b5900
 tools/server/server.cpp and README.md (``/completion``'s ``timings`` and
 ``tokens_predicted``; ``/health`` answers 503 while the model loads; with an API key
-every path but /health, /models, /v1/models and /api/tags needs ``Authorization: Bearer``;
+every path but /health, /models, /v1/models and /api/tags (and /v1/health in later
+builds) needs ``Authorization: Bearer``, /props among them;
 ggml-cuda's ``cudaMalloc failed: out of memory`` and ``failed to allocate`` when a layer
 count does not fit).
 """
