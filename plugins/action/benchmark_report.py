@@ -15,6 +15,7 @@ from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark
 SPEC = {
     'records': {'type': 'dict', 'required': True},
     'request': {'type': 'dict', 'default': {}},
+    'llm_request': {'type': 'dict', 'default': {}},
 }
 
 
@@ -27,7 +28,7 @@ class ActionModule(ActionBase):
         super().run(tmp, task_vars)
         _spec, args = self.validate_argument_spec(argument_spec=SPEC)
         try:
-            report = _benchmark.build(args['records'], args['request'])
+            report = _benchmark.build(args['records'], args['request'], args['llm_request'])
             return {
                 'changed': False,
                 'report': report,

@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Probe the web UI's API, or run the benchmark's trials on one host (see
-plugins/modules/benchmark_trials.py). The decisions are plugin_utils/_benchmark.py's;
-this shell runs the modules they ask for."""
+plugins/modules/benchmark_trials.py). The decisions are plugin_utils/_benchmark.py's
+(image UIs) and _llm_bench.py's (LLM servers, by their profile's ``api``); this shell
+runs the modules they ask for."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 
@@ -15,7 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vramfree.webui.plugins.module_utils import _launch_args
-from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _remote, _webui_plan
+from ansible_collections.vramfree.webui.plugins.plugin_utils import _benchmark, _llm_bench, _remote, _webui_plan
 
 # Seconds a systemctl or journalctl call may take: a unit stuck in its stop can hold them.
 SYSTEMCTL_TIMEOUT = 60
@@ -51,6 +53,16 @@ SPEC = {
     'launch_args': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': True},
     'memory_before': {'type': 'raw'},
     'oom_margin_mib': {'type': 'int', 'default': 128},
+    # The LLM servers (the profile's api ollama or openai).
+    'api': {'type': 'str', 'default': 'sdapi'},
+    'api_key': {'type': 'str', 'default': '', 'no_log': True},
+    'llm_model': {'type': 'str', 'default': ''},
+    'llm_request': {'type': 'dict', 'default': {}},
+    'warmup_tokens': {'type': 'int', 'default': 8},
+    'planned_layers': {'type': 'int'},
+    'model_info': {'type': 'dict'},
+    'max_trials': {'type': 'int', 'default': _llm_bench.DEFAULT_MAX_TRIALS},
+    'unit_file': {'type': 'path'},
 }
 
 
@@ -69,9 +81,10 @@ class ActionModule(ActionBase):
         self._url = _webui_plan.endpoint(args['listen'], args['port'])['probe_url'].rstrip('/')
         self._changed = False
         self._diffs = []
+        llm = args['api'] in _llm_bench.APIS
         if args['state'] == 'probe':
-            return self._probe()
-        return self._run()
+            return self._probe_llm() if llm else self._probe()
+        return self._run_llm() if llm else self._run()
 
     # The two states ----------------------------------------------------------------------
 
@@ -144,6 +157,122 @@ class ActionModule(ActionBase):
         result.update(memory=run.memory_after(gpu), problem=run.problem(self._url, a['unit']))
         return result
 
+    def _probe_llm(self):
+        a = self._args
+        url = self._url + _llm_bench.PROBE_PATH[a['api']]
+        answer = self._api({'action': 'get', 'url': url, 'timeout': 30})
+        probe = _llm_bench.probe(a['api'], answer.get('status'), url, answer.get('body'), a['llm_model'])
+        return dict(probe, changed=False, url=self._url + '/')
+
+    def _run_llm(self):
+        a = self._args
+        self._unit_file = a['unit_file'] or '/etc/systemd/system/' + a['unit']
+        self._unit_text = None
+        try:
+            gpu = _benchmark.gpu_record(a['gpus'], a['gpu_index'])
+            total = _llm_bench.layers_total(a['model_info'])
+            layers_before, key = None, None
+            if a['api'] in _llm_bench.LAYER_APIS:
+                # The role's unit, root's file in root's folder: its --n-gpu-layers is the
+                # one number a trial changes.
+                self._unit_text = self._slurp(self._unit_file)
+                layers_before = _llm_bench.unit_layers(self._unit_text)
+                _text, line = _llm_bench.unit_with_layers(self._unit_text, layers_before or 0)
+                key = _llm_bench.conditions(a['ui'], a['model_info'], gpu, line)
+            run = _llm_bench.Run(
+                self,
+                a['api'],
+                layers_before=layers_before,
+                planned=a['planned_layers'],
+                total=total,
+                tokens=a['llm_request'].get('tokens', 128),
+                warmup_tokens=a['warmup_tokens'],
+                compare=a['compare'],
+                autotune=a['autotune'],
+                max_trials=a['max_trials'],
+                memory_before=a['memory_before'],
+                key=key,
+                free_mib=(gpu or {}).get('memory_free_mib'),
+                margin_mib=a['oom_margin_mib'],
+                model=a['llm_model'] or None,
+                check_mode=bool(self._task.check_mode),
+            )
+        except (_benchmark.BenchmarkError, TypeError, ValueError) as exc:
+            raise AnsibleActionFail('benchmark_trials: %s' % exc) from exc
+        except _benchmark.HostError as exc:
+            raise AnsibleActionFail('benchmark_trials: %s' % exc) from exc
+        result = {'modes': [], 'gpu': gpu, 'changed': False, 'layers_total': total}
+        failure = None
+        try:
+            run.run()
+        except (_benchmark.HostError, _benchmark.BenchmarkError) as exc:
+            failure = str(exc)
+        if a['autotune'] and not run.tunes:
+            run.lines.append('No autotune: the server places its GPU layers itself, from the free VRAM.')
+        result.update(
+            changed=self._changed,
+            trials=run.trials,
+            lines=run.lines,
+            chosen=None if run.chosen is None else str(run.chosen),
+            mode_before=None if layers_before is None else str(layers_before),
+            written_back=run.written_back(),
+            left_on=run.left_on,
+            up=run.up,
+            diffs=self._diffs,
+        )
+        if failure is not None:
+            result.update(failed=True, msg=failure)
+            return result
+        result.update(memory=run.memory_after(gpu, a['model_info']), problem=run.problem(self._url, a['unit']))
+        return result
+
+    # What _llm_bench.Run asks of the host ----------------------------------------------
+
+    def complete(self, tokens):
+        a = self._args
+        order = _llm_bench.completion(a['api'], self._url, a['llm_request'], tokens, a['llm_model'] or None)
+        return self._api(dict(order, timeout=a['timeout']))
+
+    def set_layers(self, layers, restart):
+        a = self._args
+        text, line = _llm_bench.unit_with_layers(self._unit_text, layers)
+        # Root's file, and the one line of it that holds the number: the rest stays as
+        # the webui role wrote it.
+        edit = self._module(
+            'ansible.legacy.lineinfile',
+            {'path': self._unit_file, 'regexp': r'^\s*ExecStart\s*=\s*\S', 'line': line, 'create': False},
+            'lineinfile on %s (%d GPU layers)' % (self._unit_file, layers),
+        )
+        self._unit_text = text
+        if edit.get('changed'):
+            self._changed = True
+            if edit.get('diff'):
+                self._diffs.append(edit['diff'])
+            self._command(['systemctl', 'daemon-reload'], SYSTEMCTL_TIMEOUT)
+        if not restart:
+            return True
+        self._command(['systemctl', 'reset-failed', a['unit']], SYSTEMCTL_TIMEOUT)
+        self._command(['systemctl', 'restart', a['unit']], RESTART_TIMEOUT)
+        self._changed = True
+        # Gives up early when systemd had to restart the server (it exited: out of memory
+        # while loading the layers).
+        answer = self._api(
+            {
+                'action': 'wait',
+                'url': self._url + _llm_bench.WAIT_PATH[a['api']],
+                'timeout': a['start_timeout'],
+                'unit': a['unit'],
+            }
+        )
+        return answer.get('status') == 200
+
+    def _slurp(self, path):
+        found = self._module('ansible.legacy.slurp', {'src': path}, 'reading %s' % path)
+        try:
+            return base64.b64decode(found.get('content') or '').decode('utf-8')
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _benchmark.HostError('%s is not a text unit: %s' % (path, exc)) from exc
+
     # What _benchmark.Run asks of the host ---------------------------------------------
 
     def txt2img(self, steps):
@@ -195,8 +324,11 @@ class ActionModule(ActionBase):
             ['journalctl', '--unit', self._args['unit'], '--lines', '30', '--no-pager', '--output', 'cat'],
             SYSTEMCTL_TIMEOUT,
         ).get('stdout_lines', [])
-        # A1111 prints its arguments, passwords among them.
-        return _launch_args.mask_log([str(line) for line in lines], _launch_args.flag_secrets(self._args['flags']))
+        # A1111 prints its arguments, passwords among them; a server's key is masked too.
+        secrets = _launch_args.flag_secrets(self._args['flags'])
+        if self._args['api_key']:
+            secrets.add(self._args['api_key'])
+        return _launch_args.mask_log([str(line) for line in lines], secrets)
 
     # Modules ------------------------------------------------------------------------------
 
@@ -204,7 +336,7 @@ class ActionModule(ActionBase):
         """playbooks/files/webui_api.py run on the host with the order on stdin, so that
         the login never shows in a process list. Only reads the UI (or waits for it):
         also under --check."""
-        order = dict(order, auth=self._args['auth'])
+        order = dict(order, auth=self._args['auth'], bearer=self._args['api_key'])
         timeout = int(order['timeout']) + REQUEST_SLACK
         with self._check_mode(False):
             result = self._module(

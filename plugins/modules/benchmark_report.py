@@ -16,6 +16,8 @@ description:
     and message), the UI, URL and GPU, the memory mode before, every trial, the chosen mode and
     whether it was written back, where the UI was left, and before/after with the speed-up.
   - C(simulated) is true for a host (and the report) when any answer came from a stand-in web UI.
+  - The LLM servers' hosts (their record's C(api) V(ollama) or V(openai)) have C(kind) V(llm), tokens per
+    second instead of s/it, and a table of their own.
   - The shape is documented in C(docs/benchmark.md).
 author:
   - vramfree.webui contributors (@vramfree)
@@ -38,6 +40,10 @@ options:
     description: The txt2img request sent.
     type: dict
     default: {}
+  llm_request:
+    description: The LLM servers' completion (prompt, tokens, seed, warmup_tokens), kept when a host runs one.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -52,7 +58,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 report:
-  description: C(benchmark.json) (version, request, simulated, hosts, failed, not_benchmarkable).
+  description: C(benchmark.json) (version, request, llm_request, simulated, hosts, failed, not_benchmarkable).
   returned: always
   type: dict
 markdown:

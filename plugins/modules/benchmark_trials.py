@@ -30,6 +30,14 @@ description:
     is bounded by C(timeout).
   - The action does not fail when the UI did not come back or no mode completed; it returns
     RV(problem), so that the playbook can keep what the run proved (RV(memory)) first.
+  - For an LLM server (O(api) V(ollama) or V(openai), its profile's), the trials are one greedy completion
+    of O(llm_request) (after a warm-up of O(warmup_tokens)) and their figures tokens per second; Ollama's
+    also the model's share in VRAM (C(/api/ps)). With O(autotune), llama-server's C(--n-gpu-layers) is tried
+    from O(planned_layers), up while each count loads and completes, down while none does, then halved
+    between, at most O(max_trials) trials (C(plugins/plugin_utils/_llm_bench.py)); each trial changes the
+    number in the webui role's unit (O(unit_file)) and nothing else, reloads systemd and restarts the server.
+    The most layers that loaded are left in the unit, running, and remembered (RV(memory)) for C(site).
+    Ollama places its layers itself and is only measured.
 author:
   - vramfree.webui contributors (@vramfree)
 extends_documentation_fragment:
@@ -166,6 +174,41 @@ options:
     description: An earlier out-of-memory holds while no more than this more MiB are free now.
     type: int
     default: 128
+  api:
+    description:
+      - The API the UI or server speaks, its profile's C(api). V(ollama) and V(openai) (llama-server) are
+        the LLM servers'; any other is an image UI's.
+    type: str
+    default: sdapi
+  api_key:
+    description: The LLM server's API key, sent as a bearer token (C(Authorization)) from the host script's stdin.
+    type: str
+    default: ''
+  llm_model:
+    description: For Ollama, the model to ask; at O(state=probe), the one wanted (empty, the only one pulled).
+    type: str
+    default: ''
+  llm_request:
+    description: The LLM servers' completion, C(prompt), C(tokens) and C(seed).
+    type: dict
+    default: {}
+  warmup_tokens:
+    description: Tokens of the warm-up completion before each timed one; V(0) for none.
+    type: int
+    default: 8
+  planned_layers:
+    description: For llama-server, the GPU layers C(site) would write now, where autotune starts and compare's C(after).
+    type: int
+  model_info:
+    description: For llama-server, the model's GGUF header (M(vramfree.webui.gguf_facts)); its C(block_count) + 1 is the layer total.
+    type: dict
+  max_trials:
+    description: The most layer counts autotune tries.
+    type: int
+    default: 8
+  unit_file:
+    description: For llama-server, the webui role's unit whose C(--n-gpu-layers) a trial changes; by default C(/etc/systemd/system/) + O(unit).
+    type: path
 """
 
 EXAMPLES = r"""
@@ -221,7 +264,10 @@ gpu:
   returned: state is run
   type: dict
 trials:
-  description: Every trial (phase, mode, ok, oom, error, http_status, seconds_per_image, seconds_per_it, simulated, remembered).
+  description:
+    - Every trial (phase, mode, ok, oom, error, http_status, seconds_per_image, seconds_per_it, simulated, remembered).
+    - An LLM server's has layers, tokens, tokens_per_second, prompt_tokens_per_second, vram_share, size_mib,
+      size_vram_mib, load_seconds, total_seconds, elapsed_s and note instead of the seconds.
   returned: state is run
   type: list
   elements: dict
@@ -261,4 +307,16 @@ problem:
   description: Why the host fails once RV(memory) is kept (the UI did not come back, no mode completed), or none.
   returned: state is run and the trials did not fail
   type: str
+model:
+  description: For Ollama, the model the benchmark asks (O(state=probe)).
+  returned: state is probe and O(api) is an LLM server's
+  type: str
+mode_before:
+  description: For llama-server, the GPU layers of its unit before the run; none for Ollama.
+  returned: state is run and O(api) is an LLM server's
+  type: str
+layers_total:
+  description: For llama-server, the model's layers as C(--n-gpu-layers) counts them, or none.
+  returned: state is run and O(api) is an LLM server's
+  type: int
 """

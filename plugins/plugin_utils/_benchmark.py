@@ -471,14 +471,10 @@ def host_entry(record) -> dict:
         status = 'not_benchmarkable'
     else:
         status = 'ok'
-    before = _last(trials, 'before')
-    # After the change: its own measurement, else the chosen mode's autotune trial (with
-    # the trials fastest first the UI runs on it already; it is not measured twice).
-    after = _last(trials, 'after') or _last(
-        [t for t in trials if t.get('ok') and t.get('mode') == record.get('chosen_mode')], 'autotune'
-    )
-    return {
+    entry = {
         'status': status,
+        # image: a web UI's memory modes, s/it; llm: a server's GPU layers, tokens/s.
+        'kind': 'image',
         'reason': record.get('reason'),
         'failure': failure,
         'ui': record.get('ui'),
@@ -489,9 +485,31 @@ def host_entry(record) -> dict:
         'chosen_mode': record.get('chosen_mode'),
         'written_back': bool(record.get('written_back')),
         'left_on': record.get('left_on') or None,
-        'compare': comparison(before, after),
+        'compare': None,
         'simulated': any(t.get('simulated') for t in trials),
     }
+    if _is_llm(record):
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.vramfree.webui.plugins.plugin_utils import _llm_bench
+
+        return _llm_bench.host_entry(record, entry)
+    before = _last(trials, 'before')
+    # After the change: its own measurement, else the chosen mode's autotune trial (with
+    # the trials fastest first the UI runs on it already; it is not measured twice).
+    after = _last(trials, 'after') or _last(
+        [t for t in trials if t.get('ok') and t.get('mode') == record.get('chosen_mode')], 'autotune'
+    )
+    entry['compare'] = comparison(before, after)
+    return entry
+
+
+def _is_llm(record):
+    """Whether a host's record is an LLM server's: its profile's ``api`` is one of
+    _llm_bench.APIS (recorded by the playbook), not A1111's."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.vramfree.webui.plugins.plugin_utils import _llm_bench
+
+    return record.get('api') in _llm_bench.APIS
 
 
 def _last(trials, phase):
@@ -499,14 +517,17 @@ def _last(trials, phase):
     return found[-1] if found else None
 
 
-def build(fleet, request=None) -> dict:
-    """benchmark.json for ``{host: record}``, hosts in name order."""
+def build(fleet, request=None, llm_request=None) -> dict:
+    """benchmark.json for ``{host: record}``, hosts in name order. ``llm_request`` is the
+    LLM servers' completion, kept when one of the hosts runs one."""
     if not isinstance(fleet, dict):
         raise BenchmarkError('expected a mapping of host name to benchmark record, got %s' % type(fleet).__name__)
     hosts = {host: host_entry(fleet[host]) for host in sorted(fleet)}
+    llm = any(entry.get('kind') == 'llm' for entry in hosts.values())
     return {
         'version': REPORT_VERSION,
         'request': request or {},
+        'llm_request': (llm_request or {}) if llm else None,
         'simulated': any(entry['simulated'] for entry in hosts.values()),
         'hosts': hosts,
         'failed': sorted(h for h, e in hosts.items() if e['status'] == 'failed'),
@@ -522,6 +543,9 @@ def table_rows(report) -> list:
     """One row per trial (host, phase, mode, s/it, s/image, result), hosts in order."""
     rows = []
     for host, entry in sorted((report or {}).get('hosts', {}).items()):
+        if entry.get('kind') == 'llm':
+            # Their rows are _llm_bench.table_rows', in a table of their own.
+            continue
         if entry['status'] != 'ok' and not entry['trials']:
             why = entry.get('reason') or (entry.get('failure') or {}).get('msg')
             rows.append((host, '-', '-', '-', '-', '%s: %s' % (entry['status'].replace('_', ' '), why)))
@@ -572,10 +596,9 @@ def table_rows(report) -> list:
 HEADERS = ('HOST', 'PHASE', 'MODE', 'S/IT', 'S/IMAGE', 'RESULT')
 
 
-def table(report) -> list:
-    """The trials as plain-text lines, columns padded to fit."""
-    rows = [HEADERS] + table_rows(report)
-    widths = [max(len(str(row[col])) for row in rows) for col in range(len(HEADERS))]
+def _padded(headers, rows) -> list:
+    rows = [headers] + rows
+    widths = [max(len(str(row[col])) for row in rows) for col in range(len(headers))]
 
     def line(cells):
         return '  '.join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
@@ -583,11 +606,36 @@ def table(report) -> list:
     return [line(rows[0]), '  '.join('-' * w for w in widths)] + [line(row) for row in rows[1:]]
 
 
+def _llm_rows(report):
+    """The LLM servers' headers and rows (_llm_bench), or None when no host runs one."""
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.vramfree.webui.plugins.plugin_utils import _llm_bench
+
+    if not any(e.get('kind') == 'llm' for e in (report or {}).get('hosts', {}).values()):
+        return None
+    return _llm_bench.HEADERS, _llm_bench.table_rows(report)
+
+
+def _has_image_hosts(report):
+    hosts = (report or {}).get('hosts', {})
+    return not hosts or any(e.get('kind') != 'llm' for e in hosts.values())
+
+
+def table(report) -> list:
+    """The trials as plain-text lines, columns padded to fit: the image UIs' table, then
+    the LLM servers' (tokens per second) when a host runs one."""
+    lines = _padded(HEADERS, table_rows(report)) if _has_image_hosts(report) else []
+    llm = _llm_rows(report)
+    if llm:
+        lines += ([''] if lines else []) + _padded(*llm)
+    return lines
+
+
 def markdown(report) -> str:
     """benchmark.md: the request, then one table of every trial."""
     request = (report or {}).get('request') or {}
     lines = ['# Web UI benchmark', '']
-    if request:
+    if request and _has_image_hosts(report):
         lines.append(
             'One txt2img request: %s steps, %sx%s, seed %s, sampler %s.'
             % (
@@ -605,10 +653,24 @@ def markdown(report) -> str:
             'their timings and out-of-memory errors are made up by it.',
             '',
         ]
-    lines += ['| ' + ' | '.join(HEADERS) + ' |', '|' + '---|' * len(HEADERS)]
-    for row in table_rows(report):
-        lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')
+    if _has_image_hosts(report):
+        lines += _markdown_table(HEADERS, table_rows(report))
+    llm = _llm_rows(report)
+    if llm:
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.vramfree.webui.plugins.plugin_utils import _llm_bench
+
+        said = _llm_bench.request_line(report.get('llm_request'))
+        lines += ([''] if len(lines) > 2 else []) + ['## LLM servers', ''] + ([said, ''] if said else [])
+        lines += _markdown_table(*llm)
     return '\n'.join(lines) + '\n'
+
+
+def _markdown_table(headers, rows) -> list:
+    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
+    for row in rows:
+        lines.append('| ' + ' | '.join(str(cell).replace('|', '\\|') for cell in row) + ' |')
+    return lines
 
 
 # One host's run -------------------------------------------------------------------------

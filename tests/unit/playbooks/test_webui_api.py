@@ -120,3 +120,82 @@ def test_nothing_listening_is_status_minus_one(server):
 def test_wait_returns_as_soon_as_the_api_answers(server):
     answer = run({"action": "wait", "url": server + "/sdapi/v1/cmd-flags", "auth": AUTH, "timeout": 30})
     assert answer["status"] == 200
+
+
+KEY = "sk-bench-secret"
+
+
+class Llm(http.server.BaseHTTPRequestHandler):
+    """Ollama's /api/generate and /api/ps, and llama-server's /completion behind its API
+    key, in their shapes (Ollama v0.9.6 api/types.go; llama.cpp b5900 tools/server)."""
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body):
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self):
+        if self.path == "/api/ps":
+            self.answer(200, {"models": [{"name": "llama3.2:1b", "size": 2048, "size_vram": 1024}]})
+        else:
+            self.answer(404, {"error": "not found"})
+
+    def do_POST(self):
+        order = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/api/generate":
+            self.answer(
+                200,
+                {
+                    "model": order["model"],
+                    "response": "x" * 5000,
+                    "context": list(range(4096)),
+                    "eval_count": order["options"]["num_predict"],
+                    "eval_duration": 1_000_000_000,
+                },
+            )
+        elif self.headers.get("Authorization") != "Bearer " + KEY:
+            self.answer(401, {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}})
+        else:
+            self.answer(
+                200, {"content": "x", "timings": {"predicted_n": order["n_predict"], "predicted_per_second": 9.5}}
+            )
+
+
+@pytest.fixture(scope="module")
+def llm():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Llm)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % httpd.server_address[1]
+    httpd.shutdown()
+
+
+def test_generate_asks_ps_after_and_leaves_the_context_out(llm):
+    answer = run(
+        {
+            "action": "generate",
+            "url": llm + "/api/generate",
+            "ps_url": llm + "/api/ps",
+            "payload": {"model": "llama3.2:1b", "prompt": "Hi", "stream": False, "options": {"num_predict": 16}},
+        }
+    )
+    assert answer["status"] == 200 and answer["body"]["eval_count"] == 16
+    assert "context" not in answer["body"] and len(answer["body"]["response"]) == 200
+    assert answer["ps"] == {
+        "status": 200,
+        "body": {"models": [{"name": "llama3.2:1b", "size": 2048, "size_vram": 1024}]},
+    }
+
+
+def test_the_api_key_goes_as_a_bearer_token_from_stdin(llm):
+    order = {"action": "post", "url": llm + "/completion", "payload": {"prompt": "Hi", "n_predict": 8}}
+    assert run(dict(order, bearer=KEY))["body"]["timings"]["predicted_n"] == 8
+    refused = run(dict(order, bearer="wrong"))
+    assert refused["status"] == 401 and refused["body"]["error"]["message"] == "Invalid API Key"
+    assert run(order)["status"] == 401

@@ -3,6 +3,7 @@ and that the API's login and the web UI's secrets stay out of what it returns.""
 
 from __future__ import annotations
 
+import base64
 import json
 from unittest import mock
 
@@ -215,3 +216,148 @@ def test_the_report_action_builds_json_markdown_and_table():
     assert list(result["report"]["hosts"]) == ["a", "b"] and result["report"]["failed"] == ["a"]
     assert result["markdown"].startswith("# Web UI benchmark") and result["table"][0].startswith("HOST")
     assert host.calls == []
+
+
+# The LLM servers (profile api ollama / openai) ------------------------------------------
+
+KEY = "sk-llama-secret"
+UNIT_FILE = "/etc/systemd/system/llamacpp.service"
+UNIT = (
+    "[Service]\nUser=llama\nLoadCredential=api-key:/etc/vramfree/llamacpp.service.key\n"
+    'ExecStart="/usr/local/bin/llama-server" --model /srv/m.gguf --host 127.0.0.1 --port 8080 '
+    "--ctx-size 4096 --n-gpu-layers 20 --api-key-file %d/api-key\nRestart=always\n"
+)
+MODEL_INFO = {"name": "tiny", "block_count": 32, "file_size_mib": 4000}
+
+
+class Server:
+    """What the modules would do on a host with llama-server, where up to ``fits`` GPU
+    layers load."""
+
+    def __init__(self, fits=22):
+        self.fits = fits
+        self.unit = UNIT
+        self.running = 20
+        self.calls = []
+
+    def layers(self):
+        return int(self.unit.split("--n-gpu-layers ")[1].split()[0])
+
+    def __call__(self, module_name, module_args, task_vars):
+        self.calls.append((module_name, dict(module_args)))
+        if module_name == "ansible.legacy.slurp":
+            assert module_args["src"] == UNIT_FILE
+            return {"content": base64.b64encode(self.unit.encode()).decode()}
+        if module_name == "ansible.legacy.lineinfile":
+            assert module_args["path"] == UNIT_FILE and module_args["line"].startswith("ExecStart=")
+            lines = [module_args["line"] if line.startswith("ExecStart=") else line for line in self.unit.split("\n")]
+            new = "\n".join(lines)
+            changed, self.unit = new != self.unit, new
+            return {"changed": changed, "diff": {"before": "x", "after": "y"}}
+        argv = module_args["argv"]
+        if argv[2] == "systemctl":
+            if argv[3] == "restart":
+                self.running = self.layers()
+            return {"rc": 0, "stdout": ""}
+        if argv[2] == "journalctl":
+            return {"rc": 0, "stdout_lines": ["cudaMalloc failed: out of memory", "key " + KEY]}
+        order = json.loads(module_args["stdin"])
+        # The key travels on stdin, never on the command line.
+        assert order["bearer"] == KEY and KEY not in " ".join(argv)
+        up = self.running <= self.fits
+        if order["action"] == "wait":
+            answer = {"status": 200 if up else -1, "error": None if up else "refused"}
+        elif order["action"] == "get":
+            answer = {"status": 200, "body": {"total_slots": 1}}
+        elif not up:
+            answer = {"status": -1, "body": None, "error": "refused"}
+        else:
+            assert order["url"].endswith("/completion") and order["payload"]["temperature"] == 0
+            timings = {"predicted_n": order["payload"]["n_predict"], "predicted_per_second": 10.0 + self.running}
+            answer = {"status": 200, "elapsed_s": 1.0, "body": {"timings": timings}}
+        return {"rc": 0, "stdout": json.dumps(answer)}
+
+
+LLM = {
+    "api": "openai",
+    "ui": "llamacpp",
+    "unit": "llamacpp.service",
+    "port": 8080,
+    "api_key": KEY,
+    "api_script": "print(1)",
+    "llm_request": {"prompt": "Hi", "tokens": 64, "seed": 1},
+    "gpus": [{"index": 0, "name": "GTX 970", "uuid": "GPU-1", "memory_free_mib": 3329}],
+    "gpu_index": 0,
+    "model_info": MODEL_INFO,
+    "planned_layers": 20,
+}
+
+
+def llm_action(args, fits=22, check_mode=False):
+    plugin, _host = action(trials_action, args, check_mode)
+    server = Server(fits)
+    plugin._execute_module.side_effect = server
+    return plugin, server
+
+
+def test_llama_server_autotune_changes_only_the_units_layers_and_remembers_them_for_site():
+    plugin, server = llm_action(dict(LLM, compare=True, autotune=True))
+    result = plugin.run(task_vars={})
+    assert [(t["phase"], t["layers"], t["ok"]) for t in result["trials"]] == [
+        ("before", 20, True),
+        ("autotune", 20, True),
+        ("autotune", 21, True),
+        ("autotune", 23, False),
+        ("autotune", 22, True),
+    ]
+    assert result["chosen"] == "22" and result["mode_before"] == "20" and result["written_back"] is True
+    assert result["layers_total"] == 33 and result["problem"] is None
+    assert server.unit == UNIT.replace("--n-gpu-layers 20", "--n-gpu-layers 22") and server.running == 22
+    assert result["memory"]["tuned"] == {
+        "layers": 22,
+        "gpu": "GPU-1",
+        "model": "tiny/32 layers/4000 MiB",
+        "free_mib": 3329,
+    }
+    assert result["memory"]["out_of_memory"] == {"23": 3329}
+    # A restart follows each change of the unit, systemd told of it first.
+    systemctl = [args["argv"][2:4] for name, args in server.calls if args.get("argv", [None] * 3)[2] == "systemctl"]
+    assert systemctl[:3] == [["systemctl", "daemon-reload"], ["systemctl", "reset-failed"], ["systemctl", "restart"]]
+    # The out-of-memory trial's journal is in it, the key masked.
+    assert KEY not in json.dumps(result) and "out of memory at start" in result["trials"][3]["error"]
+
+
+def test_llama_server_probe_asks_props_with_the_key():
+    plugin, server = llm_action({k: v for k, v in LLM.items() if k != "planned_layers"} | {"state": "probe"})
+    result = plugin.run(task_vars={})
+    assert result["benchmarkable"] is True and result["url"] == "http://127.0.0.1:8080/"
+    [(name, args)] = server.calls
+    assert json.loads(args["stdin"])["url"] == "http://127.0.0.1:8080/props"
+
+
+def test_llama_server_under_check_mode_is_only_measured():
+    plugin, server = llm_action(dict(LLM, compare=True, autotune=True), check_mode=True)
+    result = plugin.run(task_vars={})
+    assert [(t["phase"], t["layers"]) for t in result["trials"]] == [("before", 20)]
+    assert result["changed"] is False and result["memory"] is None and server.unit == UNIT
+    assert {name for name, _a in server.calls} == {"ansible.legacy.slurp", "ansible.legacy.command"}
+
+
+def test_ollama_is_measured_with_its_vram_share_and_never_restarted():
+    args = dict(LLM, api="ollama", ui="ollama", unit="ollama.service", port=11434, api_key="", llm_model="tiny:latest")
+    plugin, host = action(trials_action, dict(args, compare=True, autotune=True))
+    calls = []
+
+    def ollama(module_name, module_args, task_vars):
+        calls.append(module_name)
+        order = json.loads(module_args["stdin"])
+        assert order["url"] == "http://127.0.0.1:11434/api/generate" and order["payload"]["model"] == "tiny:latest"
+        body = {"eval_count": order["payload"]["options"]["num_predict"], "eval_duration": 2_000_000_000}
+        ps = {"status": 200, "body": {"models": [{"name": "tiny:latest", "size": 100, "size_vram": 50}]}}
+        return {"rc": 0, "stdout": json.dumps({"status": 200, "elapsed_s": 2.0, "body": body, "ps": ps})}
+
+    plugin._execute_module.side_effect = ollama
+    result = plugin.run(task_vars={})
+    assert [(t["phase"], t["tokens_per_second"], t["vram_share"]) for t in result["trials"]] == [("before", 32.0, 0.5)]
+    assert calls == ["ansible.legacy.command"] * 2 and result["memory"] is None and result["changed"] is False
+    assert "places its GPU layers itself" in result["lines"][-1]
