@@ -18,7 +18,7 @@ cd "$REPO_ROOT"
 ALL_STEPS="sysdeps deps docker images gradio unit sanity lint build molecule demo compat"
 # Every scenario under molecule/, by name. A scenario added, renamed or removed without
 # updating this list fails the run instead of being silently run or left out.
-EXPECTED_SCENARIOS="benchmark default headless hostile mitogen proxy restore webui webui_flags"
+EXPECTED_SCENARIOS="benchmark default headless hostile llm mitogen proxy restore webui webui_flags"
 
 if [ -n "${CI:-}" ]; then
   for var in VRAMFREE_STEPS VRAMFREE_SCENARIOS; do
@@ -88,7 +88,7 @@ check_scenarios_ran() {
 # run) and takes the longest scenario left; container names are the scenarios' own.
 MOLECULE_JOBS=${VRAMFREE_MOLECULE_JOBS:-2}
 # Longest first, from the step timings in README.md; a scenario not named here goes last.
-SCENARIO_ORDER="proxy hostile headless webui default benchmark restore webui_flags mitogen"
+SCENARIO_ORDER="proxy hostile headless webui default benchmark llm restore webui_flags mitogen"
 
 molecule_lanes() {
   local dir=$REPO_ROOT/build/molecule-lanes lane scenario name secs rc failed=""

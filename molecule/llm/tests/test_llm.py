@@ -25,6 +25,7 @@ from testinfra_support import http_get, inventory_hosts  # noqa: E402  pylint: d
 PROXY_PORT = 7861
 OLLAMA_TOKEN = "tok-ollama-0a1b2c3d4e5f"
 API_KEY = "sk-llamacpp-hunter2-5e6f7a8b"
+KEY_FILE = "/etc/vramfree/llamacpp.service/api-key"
 GTX1080TI = "GPU-3a9e51c4-7d20-4f86-a5b3-c18e6f0d2b97"
 HOSTS = {
     # One 4 GB GTX 970 shared with the desktop: the desktop stops, A1111 runs without a
@@ -128,10 +129,14 @@ def test_llama_server_gets_the_layers_that_fit_the_gpu_without_a_display(host):
 
 def test_the_api_key_is_in_no_command_line_unit_journal_or_report(host):
     if expect(host)["ui"] != "llamacpp":
-        assert not host.file("/etc/vramfree/llamacpp.service.key").exists
+        assert not host.file(KEY_FILE).exists
         return
-    key = host.file("/etc/vramfree/llamacpp.service.key")
-    assert (key.user, key.group, key.mode, key.content_string) == ("root", "root", 0o600, API_KEY)
+    key = host.file(KEY_FILE)
+    assert (key.user, key.group, key.mode, key.content_string) == ("root", "llama", 0o640, API_KEY)
+    folder = host.file(KEY_FILE.rsplit("/", 1)[0])
+    assert (folder.user, folder.group, folder.mode) == ("root", "llama", 0o750)
+    # No other user can read it.
+    assert host.run("runuser -u nobody -- cat %s", KEY_FILE).rc != 0
     places = [
         host.check_output("ps -eo args"),
         host.file("/etc/systemd/system/llamacpp.service").content_string,
@@ -140,9 +145,8 @@ def test_the_api_key_is_in_no_command_line_unit_journal_or_report(host):
     ]
     for text in places:
         assert API_KEY not in text
-    # The server reads it from systemd's copy for the service alone.
-    assert "--api-key-file %d/api-key" in llama_layers(host)[1]
-    assert "LoadCredential=api-key:/etc/vramfree/llamacpp.service.key" in places[1]
+    # The server reads it from the file: the path is on its command line, the key is not.
+    assert "--api-key-file %s" % KEY_FILE in llama_layers(host)[1]
 
 
 def test_ollama_answers_a_real_client_through_nginx_with_the_token_only():

@@ -223,9 +223,9 @@ def test_the_report_action_builds_json_markdown_and_table():
 KEY = "sk-llama-secret"
 UNIT_FILE = "/etc/systemd/system/llamacpp.service"
 UNIT = (
-    "[Service]\nUser=llama\nLoadCredential=api-key:/etc/vramfree/llamacpp.service.key\n"
+    "[Service]\nUser=llama\n"
     'ExecStart="/usr/local/bin/llama-server" --model /srv/m.gguf --host 127.0.0.1 --port 8080 '
-    "--ctx-size 4096 --n-gpu-layers 20 --api-key-file %d/api-key\nRestart=always\n"
+    "--ctx-size 4096 --n-gpu-layers 20 --api-key-file /etc/vramfree/llamacpp.service/api-key\nRestart=always\n"
 )
 MODEL_INFO = {"name": "tiny", "block_count": 32, "file_size_mib": 4000}
 

@@ -440,3 +440,62 @@ def test_the_socat_unit_refuses_an_upstream_it_cannot_write():
             proxy_upstream="127.0.0.1:7860\nUser=root",
             __proxy_plan={"single_source": None},
         )
+
+
+# --- The LLM servers' unit and drop-in -----------------------------------------------
+
+SERVER_TEMPLATE = ROOT / "roles" / "webui" / "templates" / "server.service.j2"
+DROPIN_TEMPLATE = ROOT / "roles" / "webui" / "templates" / "server-dropin.conf.j2"
+KEY_FILE = "/etc/vramfree/llamacpp.service/api-key"
+
+
+def server_variables(ui, server, key="", pinned=True, model="/srv/models/llama 2 13b.gguf"):
+    return dict(
+        webui_ui=ui,
+        webui_user=_profiles.play_view(ui)["user"],
+        webui_model=model,
+        webui_api_key=key,
+        webui_server_binary=_profiles.play_view(ui)["entry"],
+        webui_conflicts_desktop=False,
+        _webui_nvidia_unit=NVIDIA_UNIT.name,
+        _webui_gpu={"pinned": pinned, "index": 1, "uuid": "GPU-3a9e51c4"},
+        _webui_profile=_profiles.play_view(ui),
+        _webui_server=server,
+        _webui_key_file=KEY_FILE,
+    )
+
+
+def test_llama_servers_unit_runs_the_planned_arguments_pinned_with_its_key_from_a_file(tmp_path):
+    args = ["--model", "/srv/models/llama 2 13b.gguf", "--host", "127.0.0.1", "--port", "8080", "--n-gpu-layers", "38"]
+    secret = "sk-never-in-the-unit-0123"
+    text = render(SERVER_TEMPLATE, **server_variables("llamacpp", {"environment": {}, "args": args}, key=secret))
+    found = settings_of(text)
+    assert [read_command(v) for v in found["ExecStart"]] == [
+        ["/usr/local/bin/llama-server"] + args + ["--api-key-file", KEY_FILE]
+    ]
+    environment = {}
+    for value in found["Environment"]:
+        environment.update(read_environment(value))
+    assert environment["CUDA_VISIBLE_DEVICES"] == "GPU-3a9e51c4"
+    assert found["User"] == ["llama"] and found["Restart"] == ["always"]
+    assert secret not in text
+    # Without a key, no key file is named.
+    bare = render(SERVER_TEMPLATE, **server_variables("llamacpp", {"environment": {}, "args": args}, pinned=False))
+    bare_found = settings_of(bare)
+    assert "--api-key-file" not in bare_found["ExecStart"][0] and "Environment" not in bare_found
+    (tmp_path / "llama-server").write_text("#!/bin/sh\n")
+    (tmp_path / "llama-server").chmod(0o755)
+    local = text.replace("/usr/local/bin/llama-server", str(tmp_path / "llama-server"))
+    assert verify(tmp_path, local, "llamacpp.service") == []
+
+
+def test_ollamas_drop_in_sets_its_environment_and_pins_the_gpu_and_nothing_else():
+    environment = {"OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_FLASH_ATTENTION": "1"}
+    text = render(DROPIN_TEMPLATE, **server_variables("ollama", {"environment": environment, "args": []}))
+    found = settings_of(text)
+    got = {}
+    for value in found["Environment"]:
+        got.update(read_environment(value))
+    assert got == dict(environment, CUDA_DEVICE_ORDER="PCI_BUS_ID", CUDA_VISIBLE_DEVICES="GPU-3a9e51c4")
+    # The vendor's ExecStart=, User= and the rest are the installer's: the drop-in sets none.
+    assert not {"ExecStart", "User", "Restart"} & set(found)
