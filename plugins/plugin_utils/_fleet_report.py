@@ -265,6 +265,33 @@ def _bench_cells(bench: dict) -> list:
     ]
 
 
+def _llm_text(trial) -> str:
+    """One LLM server trial in words: tokens per second, its GPU layers and share in VRAM."""
+    parts = ['%s tokens/s' % trial.get('tokens_per_second', '-')]
+    if trial.get('layers') is not None:
+        parts.append('%s GPU layers' % trial['layers'])
+    if trial.get('vram_share') is not None:
+        parts.append('%d%% in VRAM' % round(trial['vram_share'] * 100))
+    return ', '.join(parts)
+
+
+def _llm_cells(bench: dict) -> list:
+    """Measured, before, speed-up, simulated: from one LLM server's benchmark (its figures
+    are tokens per second, not s/it)."""
+    if bench.get('status') != 'ok':
+        return [bench.get('status') or '-', bench.get('reason') or '-', '-', '-']
+    compare = bench.get('compare') or {}
+    ran = [t for t in bench.get('trials') or [] if t.get('ok')]
+    last = compare.get('after') or (ran[-1] if ran else None)
+    before = compare.get('before')
+    return [
+        _llm_text(last) if last else '-',
+        _llm_text(before) if before else '-',
+        'x%s' % compare['speedup'] if compare.get('speedup') else '-',
+        'yes' if bench.get('simulated') or (last or {}).get('simulated') else 'no',
+    ]
+
+
 def markdown(report: dict) -> str:
     """The report as a Markdown document."""
     if not isinstance(report, dict) or 'hosts' not in report:
@@ -323,7 +350,19 @@ def markdown(report: dict) -> str:
                     _cell(_access_text(entry.get('access'))),
                 )
             )
-    benchmarked = [(host, entry['benchmark']) for host, entry in report['hosts'].items() if entry.get('benchmark')]
+    measured = [(host, entry['benchmark']) for host, entry in report['hosts'].items() if entry.get('benchmark')]
+    benchmarked = [(host, bench) for host, bench in measured if bench.get('kind') != 'llm']
+    servers = [(host, bench) for host, bench in measured if bench.get('kind') == 'llm']
+    if servers:
+        lines += [
+            '',
+            '## LLM servers benchmark',
+            '',
+            '| Host | Measured | Before | Speed-up | Simulated |',
+            '|---|---|---|---:|---|',
+        ]
+        for host, bench in servers:
+            lines.append('| %s | %s |' % (_cell(host), ' | '.join(_cell(c) for c in _llm_cells(bench))))
     if benchmarked:
         lines += [
             '',
@@ -438,7 +477,13 @@ def html(report: dict) -> str:
             )
         elif webui:
             out.append('<p>Web UI not configured: %s</p>' % _esc(webui.get('memory_reason')))
-        if entry.get('benchmark'):
+        if entry.get('benchmark') and entry['benchmark'].get('kind') == 'llm':
+            measured, before, speedup, simulated = _llm_cells(entry['benchmark'])
+            out.append(
+                '<p>Benchmark%s: %s; before: %s; speed-up %s</p>'
+                % (' (simulated)' if simulated == 'yes' else '', _esc(measured), _esc(before), _esc(speedup))
+            )
+        elif entry.get('benchmark'):
             mode, per_it, per_image, before, speedup, simulated = _bench_cells(entry['benchmark'])
             out.append(
                 '<p>Benchmark%s: %s, %s s/it, %s s/image; before: %s; speed-up %s</p>'

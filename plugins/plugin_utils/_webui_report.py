@@ -26,6 +26,9 @@ def webui_rows(fleet: dict) -> list:
             mode = "none (no memory flag)"
         elif mode == "keep":
             mode = "kept as in the launch file"
+        elif str(mode).isdigit():
+            # llama-server's counterpart of a memory mode: its --n-gpu-layers.
+            mode = "%s GPU layers" % mode
         gpu = "-" if result.get("gpu") is None else str(result["gpu"])
         rows.append((host, result.get("ui") or "-", gpu, mode, result.get("url") or "-"))
     return rows

@@ -11,6 +11,7 @@ skipped by host name, and a host missing from the scenario fails the first test.
 import json
 import os
 import pathlib
+import shlex
 import sys
 import time
 
@@ -20,7 +21,7 @@ import pytest
 import testinfra.utils.ansible_runner
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared"))
-from testinfra_support import http_get, inventory_hosts  # noqa: E402  pylint: disable=wrong-import-position
+from testinfra_support import ansible_playbook, changed_tasks, http_get, inventory_hosts, play_recap  # noqa: E402  pylint: disable=wrong-import-position
 
 PROXY_PORT = 7861
 OLLAMA_TOKEN = "tok-ollama-0a1b2c3d4e5f"
@@ -102,10 +103,11 @@ def test_ollama_is_configured_through_a_drop_in_and_its_installers_unit_is_untou
 
 
 def llama_layers(host):
-    line = host.file("/etc/systemd/system/llamacpp.service").content_string
-    exec_start = next(row for row in line.splitlines() if row.startswith("ExecStart="))
-    words = exec_start.split()
-    return int(words[words.index("--n-gpu-layers") + 1]), exec_start
+    """The unit's --n-gpu-layers, and its ExecStart= as words (systemd quotes each one)."""
+    unit = host.file("/etc/systemd/system/llamacpp.service").content_string
+    exec_start = next(row for row in unit.splitlines() if row.startswith("ExecStart="))
+    words = shlex.split(exec_start[len("ExecStart=") :])
+    return int(words[words.index("--n-gpu-layers") + 1]), " ".join(words)
 
 
 def test_llama_server_gets_the_layers_that_fit_the_gpu_without_a_display(host):
@@ -210,3 +212,63 @@ def test_the_report_shows_each_servers_settings_and_the_vram_it_gained():
     assert hosts["vramfree-llm-ollama"]["webui"]["memory_mode"] == "lean"
     layers = int(hosts["vramfree-llm-llamacpp"]["webui"]["memory_mode"])
     assert 30 <= layers < 41
+
+
+# The benchmark: Ollama's gain from the desktop stop, llama-server's autotune -------------
+
+EPHEMERAL = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "."))
+BENCHMARK = pathlib.Path(__file__).resolve().parents[3] / "playbooks" / "benchmark.yml"
+CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
+
+
+def benchmarked(folder, name):
+    return json.loads((EPHEMERAL / folder / "benchmark.json").read_text(encoding="utf-8"))["hosts"][name]
+
+
+def run_benchmark(folder, limit, *args):
+    proc = ansible_playbook(
+        BENCHMARK, "-e", "vramfree_hosts=%s" % limit, "-e", "vramfree_report_dir=%s" % (EPHEMERAL / folder), *args
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return proc
+
+
+def test_the_benchmark_measures_ollamas_gain_from_the_desktop_stop():
+    # prepare.yml ran the benchmark beside the desktop, on the installer's settings.
+    run_benchmark("benchmark-after", "vramfree-llm-ollama")
+    before = [t for t in benchmarked("benchmark-before", "vramfree-llm-ollama")["trials"] if t["ok"]]
+    after = [t for t in benchmarked("benchmark-after", "vramfree-llm-ollama")["trials"] if t["ok"]]
+    assert before and after
+    # Beside the desktop some layers stayed on the CPU; without it the whole model is in VRAM,
+    # and the tokens come faster.
+    assert 0 < before[-1]["vram_share"] < 1
+    assert after[-1]["vram_share"] == 1
+    assert after[-1]["tokens_per_second"] > before[-1]["tokens_per_second"]
+
+
+def test_autotune_finds_the_most_layers_that_load_and_site_keeps_them():
+    server = testinfra.get_host(
+        "ansible://vramfree-llm-llamacpp", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"], sudo=True
+    )
+    planned = llama_layers(server)[0]
+    run_benchmark("benchmark-autotune", "vramfree-llm-llamacpp", "-e", "autotune=true")
+    entry = benchmarked("benchmark-autotune", "vramfree-llm-llamacpp")
+    chosen = int(entry["chosen_mode"])
+    tried = {int(t["mode"]): t["ok"] for t in entry["trials"] if t["phase"] == "autotune"}
+    # The plan's estimate leaves room; autotune proves one layer more loads and the next
+    # runs out of memory (the stand-in's cudaMalloc failure), and leaves the server there.
+    assert chosen >= planned and tried[chosen] is True
+    assert tried.get(chosen + 1) is False or chosen == entry["layers_total"]
+    assert llama_layers(server)[0] == chosen
+    assert server.service("llamacpp.service").is_running
+    # site keeps what autotune proved: nothing changes, the server is not restarted.
+    pid = server.check_output("systemctl show --property=MainPID --value llamacpp.service")
+    # A report folder of its own, made first: a new folder on the controller is a change.
+    (EPHEMERAL / "report-rerun").mkdir(exist_ok=True)
+    proc = ansible_playbook(
+        CONVERGE, "--limit", "vramfree-llm-llamacpp", "-e", "vramfree_report_dir=%s" % (EPHEMERAL / "report-rerun")
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert play_recap(proc.stdout)["vramfree-llm-llamacpp"]["changed"] == 0, changed_tasks(proc.stdout)
+    assert llama_layers(server)[0] == chosen
+    assert server.check_output("systemctl show --property=MainPID --value llamacpp.service") == pid

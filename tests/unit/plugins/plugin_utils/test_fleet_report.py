@@ -280,6 +280,41 @@ def test_benchmark_figures_go_into_the_report_of_their_host():
     )
 
 
+LLM_BENCH = {
+    "hosts": {
+        "ollama-box": {
+            "status": "ok",
+            "kind": "llm",
+            "simulated": True,
+            "trials": [
+                {"phase": "before", "ok": True, "layers": None, "tokens_per_second": 9.4, "vram_share": 0.78},
+                {"phase": "after", "ok": True, "layers": None, "tokens_per_second": 25.7, "vram_share": 1.0},
+            ],
+            "compare": {
+                "before": {"layers": None, "tokens_per_second": 9.4, "vram_share": 0.78},
+                "after": {"layers": None, "tokens_per_second": 25.7, "vram_share": 1.0},
+                "speedup": 2.734,
+            },
+        },
+        "llama-box": {
+            "status": "ok",
+            "kind": "llm",
+            "trials": [{"phase": "current", "ok": True, "layers": 39, "tokens_per_second": 14.2, "vram_share": None}],
+            "compare": None,
+        },
+    }
+}
+
+
+def test_llm_servers_figures_are_tokens_per_second_in_a_table_of_their_own():
+    report = fr.build({"ollama-box": record(), "llama-box": record()}, LLM_BENCH)
+    text = fr.markdown(report)
+    assert "## LLM servers benchmark" in text and "## Benchmark" not in text
+    assert "| ollama-box | 25.7 tokens/s, 100% in VRAM | 9.4 tokens/s, 78% in VRAM | x2.734 | yes |" in text
+    assert "| llama-box | 14.2 tokens/s, 39 GPU layers | - | - | no |" in text
+    assert "Benchmark (simulated): 25.7 tokens/s, 100% in VRAM; before: 9.4 tokens/s, 78% in VRAM" in fr.html(report)
+
+
 def test_a_benchmark_that_is_not_a_report_is_refused():
     with pytest.raises(fr.ReportError, match="benchmark report"):
         fr.build({"h": record()}, ["x"])

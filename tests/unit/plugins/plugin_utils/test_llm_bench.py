@@ -293,7 +293,9 @@ def test_the_units_layers_are_read_and_only_their_number_changes():
     text, line = lb.unit_with_layers(UNIT, 7)
     assert lb.unit_layers(text) == 7
     assert text == UNIT.replace("--n-gpu-layers 20", "--n-gpu-layers 7")
-    assert line.startswith('ExecStart="/usr/local/bin/llama-server"') and line.endswith("/etc/vramfree/llamacpp.service/api-key")
+    assert line.startswith('ExecStart="/usr/local/bin/llama-server"') and line.endswith(
+        "/etc/vramfree/llamacpp.service/api-key"
+    )
     assert lb.unit_with_layers(text, 20)[0] == UNIT
 
 
@@ -316,7 +318,9 @@ def test_a_path_holding_the_flags_name_is_not_taken_for_it():
 def test_a_unit_without_the_flag_gets_it_at_the_end():
     unit = UNIT.replace(" --n-gpu-layers 20", "")
     assert lb.unit_layers(unit) is None
-    assert lb.unit_with_layers(unit, 9)[1].endswith("--api-key-file /etc/vramfree/llamacpp.service/api-key --n-gpu-layers 9")
+    assert lb.unit_with_layers(unit, 9)[1].endswith(
+        "--api-key-file /etc/vramfree/llamacpp.service/api-key --n-gpu-layers 9"
+    )
 
 
 @pytest.mark.parametrize(
@@ -327,7 +331,10 @@ def test_a_unit_without_the_flag_gets_it_at_the_end():
         (UNIT.replace("--n-gpu-layers 20", "--n-gpu-layers 20 -ngl 30"), "as -ngl as well"),
         (UNIT.replace("--n-gpu-layers 20", "--n-gpu-layers 20 --n-gpu-layers 9"), "2 times"),
         (UNIT.replace("--n-gpu-layers 20", "--n-gpu-layers all"), "not a number"),
-        (UNIT.replace("/etc/vramfree/llamacpp.service/api-key", "/etc/vramfree/llamacpp.service/api-key \\"), "several lines"),
+        (
+            UNIT.replace("/etc/vramfree/llamacpp.service/api-key", "/etc/vramfree/llamacpp.service/api-key \\"),
+            "several lines",
+        ),
     ],
 )
 def test_a_unit_that_is_not_the_roles_is_not_edited(unit, message):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vramfree.webui.plugins.plugin_utils._webui_report import webui_table
+from ansible_collections.vramfree.webui.plugins.plugin_utils._webui_report import webui_rows, webui_table
 
 
 def test_one_line_per_host_in_name_order():
@@ -36,3 +36,10 @@ def test_one_line_per_host_in_name_order():
 def test_not_a_mapping_is_refused():
     with pytest.raises(TypeError, match="expected a mapping"):
         webui_table([])
+
+
+def test_llama_servers_layers_are_named_as_layers():
+    fleet = {
+        "box": {"ui": "llamacpp", "configured": True, "gpu": 1, "memory_mode": "38", "url": "http://127.0.0.1:8080/"}
+    }
+    assert webui_rows(fleet) == [("box", "llamacpp", "1", "38 GPU layers", "http://127.0.0.1:8080/")]
