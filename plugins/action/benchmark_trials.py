@@ -244,27 +244,11 @@ class ActionModule(ActionBase):
             'lineinfile on %s (%d GPU layers)' % (self._unit_file, layers),
         )
         self._unit_text = text
-        if edit.get('changed'):
-            self._changed = True
-            if edit.get('diff'):
-                self._diffs.append(edit['diff'])
+        if self._keep(edit):
             self._command(['systemctl', 'daemon-reload'], SYSTEMCTL_TIMEOUT)
         if not restart:
             return True
-        self._command(['systemctl', 'reset-failed', a['unit']], SYSTEMCTL_TIMEOUT)
-        self._command(['systemctl', 'restart', a['unit']], RESTART_TIMEOUT)
-        self._changed = True
-        # Gives up early when systemd had to restart the server (it exited: out of memory
-        # while loading the layers).
-        answer = self._api(
-            {
-                'action': 'wait',
-                'url': self._url + _llm_bench.WAIT_PATH[a['api']],
-                'timeout': a['start_timeout'],
-                'unit': a['unit'],
-            }
-        )
-        return answer.get('status') == 200
+        return self._restart(_llm_bench.WAIT_PATH[a['api']])
 
     def _slurp(self, path):
         found = self._module('ansible.legacy.slurp', {'src': path}, 'reading %s' % path)
@@ -296,23 +280,36 @@ class ActionModule(ActionBase):
                 {'path': a['launch_file'], 'ui': a['ui'], 'memory_mode': mode, 'create': False, 'follow': False},
                 'webui_flags on %s (memory mode %s)' % (a['launch_file'], mode),
             )
-        self._changed |= bool(edit.get('changed'))
-        if edit.get('changed') and edit.get('diff'):
-            self._diffs.append(edit['diff'])
+        self._keep(edit)
         if not restart:
             return True
+        return self._restart('/sdapi/v1/cmd-flags')
+
+    # What both ask of the host ---------------------------------------------------------
+
+    def _keep(self, edit):
+        """Whether a module's edit changed the file; its diff is kept for --diff."""
+        changed = bool(edit.get('changed'))
+        self._changed |= changed
+        if changed and edit.get('diff'):
+            self._diffs.append(edit['diff'])
+        return changed
+
+    def _restart(self, wait_path):
+        """Restarts the unit and waits until ``wait_path`` answers; whether it did."""
+        a = self._args
         # The unit allows 5 starts in 10 minutes (StartLimitBurst), manual ones included:
         # trials and an operator's restarts can use them up, and systemd would then
-        # refuse this start and leave the UI stopped.
+        # refuse this start and leave the service stopped.
         self._command(['systemctl', 'reset-failed', a['unit']], SYSTEMCTL_TIMEOUT)
         self._command(['systemctl', 'restart', a['unit']], RESTART_TIMEOUT)
         self._changed = True
-        # Gives up early when systemd had to restart the UI (it exited, e.g. out of
-        # memory while loading the model).
+        # Gives up early when systemd had to restart the service (it exited, e.g. out of
+        # memory while loading the model or its GPU layers).
         answer = self._api(
             {
                 'action': 'wait',
-                'url': self._url + '/sdapi/v1/cmd-flags',
+                'url': self._url + wait_path,
                 'timeout': a['start_timeout'],
                 'unit': a['unit'],
             }

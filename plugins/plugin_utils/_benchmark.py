@@ -183,17 +183,31 @@ def trial(answer, mode, phase='current', steps=20, images=1) -> dict:
         per_image = float(elapsed) / images
         result.update(ok=True, seconds_per_image=round(per_image, 4), seconds_per_it=round(per_image / steps, 4))
         return result
-    oom = out_of_memory_text(body if body is not None else answer.get('text'))
-    if oom:
-        result.update(oom=True, error='out of memory: %s' % oom)
-    elif status < 0:
-        result['error'] = 'no answer: %s' % (answer.get('error') or 'connection failed')
-    else:
-        detail = body if body is not None else answer.get('text')
-        if isinstance(detail, dict):
-            detail = detail.get('errors') or detail.get('detail') or json.dumps(detail, sort_keys=True)
-        result['error'] = 'HTTP %d: %s' % (status, str(detail or '')[:300])
+    result.update(
+        failed_answer(
+            answer,
+            status,
+            out_of_memory_text,
+            lambda detail: detail.get('errors') or detail.get('detail') or json.dumps(detail, sort_keys=True),
+        )
+    )
     return result
+
+
+def failed_answer(answer, status, oom_text, detail_of) -> dict:
+    """What a request that did not succeed says, for its trial record: out of memory when
+    ``oom_text`` finds it in the answer, no answer, or the HTTP status and the answer's
+    detail (``detail_of`` picks it from a JSON body)."""
+    body = answer.get('body')
+    oom = oom_text(body if body is not None else answer.get('text'))
+    if oom:
+        return {'oom': True, 'error': 'out of memory: %s' % oom}
+    if status < 0:
+        return {'error': 'no answer: %s' % (answer.get('error') or 'connection failed')}
+    detail = body if body is not None else answer.get('text')
+    if isinstance(detail, dict):
+        detail = detail_of(detail)
+    return {'error': 'HTTP %d: %s' % (status, str(detail or '')[:300])}
 
 
 def failed_start(mode, phase, journal_lines) -> dict:
@@ -700,7 +714,175 @@ class HostError(Exception):
     """A step on the host failed (a restart refused, a command that broke): the run stops."""
 
 
-class Run:
+class TrialRun:
+    """The bookkeeping of a run of trials on one host, whatever a trial changes there (the
+    web UI's memory mode, an LLM server's GPU layers): what was tried, what runs, and
+    where the host is left. A subclass says what a value is called, how a trial is made and
+    recorded, how autotune searches, and what it settles on.
+    """
+
+    # ``running`` while a restart has not answered: no value a trial would use.
+    UNKNOWN = None
+    # The key of a trial record and of ``settled`` that holds the value.
+    FIELD = 'mode'
+    # The messages, filled in by :meth:`settle` and :meth:`problem`.
+    LEFT_LINE = '%s %s: %s.'
+    NOT_UP = '%s %s %s %s'
+    NONE_WORKED = '%s %s'
+    TRIED = '%s: %s'
+
+    def __init__(self, host, before, compare, memory_before, key, free_mib, margin_mib):
+        self.host = host
+        self.compare = bool(compare)
+        self.memory_before = memory_before
+        self.key = key
+        self.free_mib = free_mib
+        self.margin_mib = int(margin_mib)
+        self.trials = []
+        self.lines = []
+        self.running = before
+        self.up = True
+        self.journal = []
+        self.chosen = None
+        self.settled = None
+        self.left_on = None
+
+    @property
+    def before(self):
+        """The value the host had before the run."""
+        raise NotImplementedError
+
+    def trial(self, value, phase):
+        self.up = True
+        seen = None
+        if phase == 'autotune':
+            seen = remembered_oom(self.memory_before, self.key, self._memory_key(value), self.free_mib, self.margin_mib)
+        if seen is not None:
+            item = self._remembered(value, seen)
+        else:
+            if value != self.running:
+                self.switch(value)
+            item = self._failed(value, phase) if not self.up else self.request(value, phase)
+        self.trials.append(item)
+        self.lines.append(self._line(item))
+        return item
+
+    def request(self, value, phase):
+        """The warm-up (the first request after a start loads the model), then the timed
+        request: the same request but for its size. A warm-up that fails is the trial."""
+        warmup, timed = self._sizes()
+        for size in ([warmup] if warmup > 0 else []) + [timed]:
+            answer = self._ask(size)
+            if not isinstance(answer, dict) or answer.get('status') != 200:
+                break
+        return self._record(answer, value, phase, size)
+
+    def switch(self, value):
+        restart = value != self.running
+        if restart:
+            # Until it answers on the new value it runs on none known: should the restart
+            # fail, leaving it is then a restart too.
+            self.running = self.UNKNOWN
+        self.up = bool(self._apply(value, restart))
+        self.journal = [] if self.up else list(self.host.journal())
+        if self.up:
+            self.running = value
+
+    def run(self):
+        """The trials, then the host left on a value that worked whatever happened in them."""
+        after = self._after()
+        try:
+            if self.compare or not self.autotune:
+                self.trial(self.before, 'before' if self.compare else 'current')
+            if self.autotune:
+                self.chosen = self._autotune()
+            elif after is not None:
+                item = self.trial(after, 'after')
+                self.chosen = after if item['ok'] else None
+        finally:
+            if self.autotune or self._planned() is not None:
+                self.settle()
+        return self
+
+    def settle(self):
+        self.settled = self._settlement()
+        value = self.settled[self.FIELD]
+        # With the trials fastest first the winner usually runs already: then nothing
+        # restarts.
+        self.switch(value)
+        self.left_on = dict(self._left_on(value), running=self.up, reason=self.settled['reason'])
+        self.lines.append(self.LEFT_LINE % ('runs' if self.up else 'did NOT come back', value, self.settled['reason']))
+
+    def problem(self, url, unit):
+        """Why the host fails once what the run proved is kept, or None."""
+        if not self.up:
+            return self.NOT_UP % (
+                url,
+                self.settled[self.FIELD] if self.settled else '?',
+                unit,
+                ' / '.join(self.journal),
+            )
+        if self.autotune and self.chosen is None:
+            tried = [t for t in self.trials if t['phase'] == 'autotune']
+            return self.NONE_WORKED % (
+                '; '.join(self.TRIED % (t[self.FIELD], t['error']) for t in tried),
+                self.before,
+            )
+        return None
+
+    def written_back(self):
+        return self.chosen is not None and self.chosen != self.before
+
+    # What a subclass says ------------------------------------------------------------
+
+    def _memory_key(self, value):
+        """``value`` as the memory of earlier runs names it."""
+        return value
+
+    def _remembered(self, value, seen):
+        raise NotImplementedError
+
+    def _failed(self, value, phase):
+        raise NotImplementedError
+
+    def _line(self, item):
+        raise NotImplementedError
+
+    def _sizes(self):
+        """The warm-up's size (0: none) and the timed request's."""
+        raise NotImplementedError
+
+    def _ask(self, size):
+        raise NotImplementedError
+
+    def _record(self, answer, value, phase, size):
+        raise NotImplementedError
+
+    def _apply(self, value, restart):
+        """Puts ``value`` on the host and, with ``restart``, restarts it; whether it answers."""
+        raise NotImplementedError
+
+    def _planned(self):
+        """What site would write, measured after the run's first trial, or None."""
+        raise NotImplementedError
+
+    def _after(self):
+        """The value of the 'after' trial, or None for none."""
+        return self._planned()
+
+    def _autotune(self):
+        """The autotune trials; what they chose, or None."""
+        raise NotImplementedError
+
+    def _settlement(self):
+        """Where to leave the host: ``FIELD`` and ``reason``."""
+        raise NotImplementedError
+
+    def _left_on(self, value):
+        return {'mode': value}
+
+
+class Run(TrialRun):
     """The trials on one benchmarkable host, and where the web UI is left after them.
 
     ``host`` does what needs the host: ``switch(mode, restart)`` puts the memory mode in
@@ -709,6 +891,12 @@ class Run:
     ``txt2img(steps)`` makes the request and gives what ``playbooks/files/webui_api.py``
     printed. Each may raise :class:`HostError`. Every decision is taken here.
     """
+
+    # Modes are non-empty strings.
+    UNKNOWN = ''
+    LEFT_LINE = 'The web UI %s on memory mode %s: %s.'
+    NOT_UP = 'The web UI did not answer on %s after its restart on memory mode %s. Last lines of journalctl -u %s: %s'
+    NONE_WORKED = 'No memory mode completed the request (%s); the web UI runs on %s again.'
 
     def __init__(
         self,
@@ -727,104 +915,59 @@ class Run:
         margin_mib=128,
         check_mode=False,
     ):
-        self.host = host
         self.mode_before = mode_before
         self.modes = list(modes or [])
         self.steps = _positive(steps, 'steps')
         if isinstance(warmup_steps, bool) or int(warmup_steps) < 0:
             raise BenchmarkError('warmup_steps must be a whole number >= 0, got %r' % (warmup_steps,))
         self.warmup_steps = int(warmup_steps)
-        self.compare = bool(compare)
         # A trial restarts the UI on another mode: never under --check.
         self.autotune = bool(autotune) and not check_mode
         self.autotune_all = bool(autotune_all)
         # "after" is what site would write: measured only without autotune, when site
         # has a GPU to plan for, and not under --check.
-        self.planned_mode = planned_mode if (self.compare and not self.autotune and not check_mode) else None
-        self.memory_before = memory_before
-        self.key = key
-        self.free_mib = free_mib
-        self.margin_mib = int(margin_mib)
-        self.trials = []
-        self.lines = []
-        self.running = mode_before
-        self.up = True
-        self.journal = []
-        self.chosen = None
-        self.settled = None
-        self.left_on = None
+        self.planned_mode = planned_mode if (bool(compare) and not self.autotune and not check_mode) else None
+        super().__init__(host, mode_before, compare, memory_before, key, free_mib, margin_mib)
 
-    def trial(self, mode, phase):
-        self.up = True
-        seen = None
-        if phase == 'autotune':
-            seen = remembered_oom(self.memory_before, self.key, mode, self.free_mib, self.margin_mib)
-        if seen is not None:
-            item = remembered_trial(mode, seen)
-        else:
-            if mode != self.running:
-                self.switch(mode)
-            if not self.up:
-                item = failed_start(mode, phase, self.journal)
-            else:
-                item = self.request(mode, phase)
-        self.trials.append(item)
-        self.lines.append(trial_line(item))
-        return item
+    @property
+    def before(self):
+        return self.mode_before
 
-    def request(self, mode, phase):
-        """The warm-up (the first request after a start loads the model), then the timed
-        request: the same request but for its steps. A warm-up that fails is the trial."""
-        rounds = ([self.warmup_steps] if self.warmup_steps > 0 else []) + [self.steps]
-        for steps in rounds:
-            answer = self.host.txt2img(steps)
-            if not isinstance(answer, dict) or answer.get('status') != 200:
-                break
-        return trial(answer, mode, phase, steps)
+    def _remembered(self, value, seen):
+        return remembered_trial(value, seen)
 
-    def switch(self, mode):
-        restart = mode != self.running
-        if restart:
-            # Until it answers on the new mode it runs on none known: should the restart
-            # fail, leaving the UI is then a restart too.
-            self.running = ''
-        self.up = bool(self.host.switch(mode, restart))
-        self.journal = [] if self.up else list(self.host.journal())
-        if self.up:
-            self.running = mode
+    def _failed(self, value, phase):
+        return failed_start(value, phase, self.journal)
 
-    def run(self):
-        """The trials, then the UI left on a mode that worked whatever happened in them."""
-        try:
-            if self.compare or not self.autotune:
-                self.trial(self.mode_before, 'before' if self.compare else 'current')
-            if self.autotune:
-                stop = False
-                for mode in self.modes:
-                    if stop:
-                        continue
-                    item = self.trial(mode, 'autotune')
-                    stop = item['ok'] and not self.autotune_all
-                self.chosen = choose(self.trials, self.modes)
-            elif self.planned_mode is not None:
-                item = self.trial(self.planned_mode, 'after')
-                self.chosen = self.planned_mode if item['ok'] else None
-        finally:
-            if self.autotune or self.planned_mode is not None:
-                self.settled = settle(self.trials, self.modes, self.mode_before)
-                # With the trials fastest first the winner usually runs already: then
-                # nothing restarts.
-                self.switch(self.settled['mode'])
-                self.left_on = {
-                    'mode': self.settled['mode'],
-                    'running': self.up,
-                    'reason': self.settled['reason'],
-                }
-                self.lines.append(
-                    'The web UI %s on memory mode %s: %s.'
-                    % ('runs' if self.up else 'did NOT come back', self.settled['mode'], self.settled['reason'])
-                )
-        return self
+    def _line(self, item):
+        return trial_line(item)
+
+    def _sizes(self):
+        return self.warmup_steps, self.steps
+
+    def _ask(self, size):
+        return self.host.txt2img(size)
+
+    def _record(self, answer, value, phase, size):
+        return trial(answer, value, phase, size)
+
+    def _apply(self, value, restart):
+        return self.host.switch(value, restart)
+
+    def _planned(self):
+        return self.planned_mode
+
+    def _autotune(self):
+        stop = False
+        for mode in self.modes:
+            if stop:
+                continue
+            item = self.trial(mode, 'autotune')
+            stop = item['ok'] and not self.autotune_all
+        return choose(self.trials, self.modes)
+
+    def _settlement(self):
+        return settle(self.trials, self.modes, self.mode_before)
 
     def memory_after(self, gpu):
         """What to keep on the host for the next run and for site, or None: kept after
@@ -834,22 +977,3 @@ class Run:
         return memory(
             self.memory_before, self.key, self.trials, gpu.get('memory_free_mib'), self.chosen if self.up else None
         )
-
-    def problem(self, url, unit):
-        """Why the host fails once what the run proved is kept, or None."""
-        if not self.up:
-            return (
-                'The web UI did not answer on %s after its restart on memory mode %s. '
-                'Last lines of journalctl -u %s: %s'
-                % (url, self.settled['mode'] if self.settled else '?', unit, ' / '.join(self.journal))
-            )
-        if self.autotune and self.chosen is None:
-            tried = [t for t in self.trials if t['phase'] == 'autotune']
-            return 'No memory mode completed the request (%s); the web UI runs on %s again.' % (
-                '; '.join('%s: %s' % (t['mode'], t['error']) for t in tried),
-                self.mode_before,
-            )
-        return None
-
-    def written_back(self):
-        return self.chosen is not None and self.chosen != self.mode_before

@@ -288,19 +288,16 @@ def trial(api, answer, phase='current', layers=None, model=None) -> dict:
             except LlmBenchError as exc:
                 result['note'] = 'no VRAM share: %s' % exc
         return result
-    oom = out_of_memory_text(body if body is not None else answer.get('text'))
-    if oom:
-        result.update(oom=True, error='out of memory: %s' % oom)
-    elif status < 0:
-        result['error'] = 'no answer: %s' % (answer.get('error') or 'connection failed')
-    else:
-        detail = body if body is not None else answer.get('text')
-        if isinstance(detail, dict):
-            detail = detail.get('error') or detail
-            if isinstance(detail, dict):
-                detail = detail.get('message') or detail
-        result['error'] = 'HTTP %d: %s' % (status, str(detail or '')[:300])
+    result.update(_benchmark.failed_answer(answer, status, out_of_memory_text, _error_detail))
     return result
+
+
+def _error_detail(body):
+    # OpenAI-style servers nest it: {"error": {"message": ...}}; Ollama: {"error": "..."}.
+    detail = body.get('error') or body
+    if isinstance(detail, dict):
+        detail = detail.get('message') or detail
+    return detail
 
 
 def failed_start(phase, layers, journal_lines) -> dict:
@@ -549,7 +546,7 @@ def memory(previous, key, trials, free_mib, chosen=None, model_info=None, gpu=No
 # One host's run -------------------------------------------------------------------------
 
 
-class Run:
+class Run(_benchmark.TrialRun):
     """The trials on one LLM server, and where it is left after them.
 
     ``host`` does what needs the host: ``complete(tokens)`` makes the completion request
@@ -563,6 +560,12 @@ class Run:
     there); ``planned`` what ``site`` would write now; ``total`` the model's layers
     (``block_count + 1``, as llama.cpp counts the output layer).
     """
+
+    FIELD = 'layers'
+    LEFT_LINE = 'The server %s on %d GPU layers: %s.'
+    NOT_UP = 'The server did not answer on %s after its restart on %s GPU layers. Last lines of journalctl -u %s: %s'
+    NONE_WORKED = 'No GPU layer count loaded and completed the request (%s); the server runs on %s layers again.'
+    TRIED = '%d: %s'
 
     def __init__(
         self,
@@ -583,7 +586,6 @@ class Run:
         model=None,
         check_mode=False,
     ):
-        self.host = host
         self.api = _api(api)
         self.tunes = api in LAYER_APIS and layers_before is not None
         self.layers_before = layers_before
@@ -591,108 +593,78 @@ class Run:
         if isinstance(warmup_tokens, bool) or int(warmup_tokens) < 0:
             raise LlmBenchError('warmup_tokens must be a whole number >= 0, got %r' % (warmup_tokens,))
         self.warmup_tokens = int(warmup_tokens)
-        self.compare = bool(compare)
         self.autotune = bool(autotune) and self.tunes and not check_mode
         if self.autotune and total is None:
             raise LlmBenchError("autotune needs the model's layer count (layers_total, from gguf_facts)")
         self.total = None if total is None else _layers(total, 'layers_total')
         self.max_trials = max_trials
         self.planned = None
-        if self.tunes and self.compare and not self.autotune and not check_mode and planned is not None:
+        if self.tunes and bool(compare) and not self.autotune and not check_mode and planned is not None:
             self.planned = _layers(planned, 'planned layers')
         self.start = planned if planned is not None else layers_before
-        self.memory_before = memory_before
-        self.key = key
-        self.free_mib = free_mib
-        self.margin_mib = int(margin_mib)
         self.model = model
-        self.trials = []
-        self.lines = []
-        self.running = layers_before
-        self.up = True
-        self.journal = []
-        self.chosen = None
-        self.settled = None
-        self.left_on = None
+        super().__init__(host, layers_before, compare, memory_before, key, free_mib, margin_mib)
 
-    def trial(self, layers, phase):
-        self.up = True
-        seen = None
-        if phase == 'autotune':
-            seen = _benchmark.remembered_oom(self.memory_before, self.key, str(layers), self.free_mib, self.margin_mib)
-        if seen is not None:
-            item = remembered_trial(layers, seen)
-        else:
-            if layers != self.running:
-                self.switch(layers)
-            item = failed_start(phase, layers, self.journal) if not self.up else self.request(layers, phase)
-        self.trials.append(item)
-        self.lines.append(trial_line(item))
-        return item
+    @property
+    def before(self):
+        return self.layers_before
 
-    def request(self, layers, phase):
-        """A short warm-up (Ollama loads the model at its first request), then the timed
-        completion. A warm-up that fails is the trial."""
-        rounds = ([self.warmup_tokens] if self.warmup_tokens > 0 else []) + [self.tokens]
-        for tokens in rounds:
-            answer = self.host.complete(tokens)
-            if not isinstance(answer, dict) or answer.get('status') != 200:
+    def _memory_key(self, value):
+        return str(value)
+
+    def _remembered(self, value, seen):
+        return remembered_trial(value, seen)
+
+    def _failed(self, value, phase):
+        return failed_start(phase, value, self.journal)
+
+    def _line(self, item):
+        return trial_line(item)
+
+    def _sizes(self):
+        # Ollama loads the model at its first request.
+        return self.warmup_tokens, self.tokens
+
+    def _ask(self, size):
+        return self.host.complete(size)
+
+    def _record(self, answer, value, phase, size):
+        return trial(self.api, answer, phase, value, self.model)
+
+    def _apply(self, value, restart):
+        return self.host.set_layers(value, restart)
+
+    def _planned(self):
+        return self.planned
+
+    def _after(self):
+        # Settled on all the same, but a second trial on the same layers proves nothing.
+        return None if self.planned == self.layers_before else self.planned
+
+    def _autotune(self):
+        history = []
+        start = first_layers(self.start, self.total)
+        while True:
+            layers = start if not history else next_layers(history, start, self.total, self.max_trials)
+            if layers is None:
                 break
-        return trial(self.api, answer, phase, layers, self.model)
+            item = self.trial(layers, 'autotune')
+            history.append((layers, item['ok']))
+        return best_layers(history)
 
-    def switch(self, layers):
-        restart = layers != self.running
-        if restart:
-            self.running = None
-        self.up = bool(self.host.set_layers(layers, restart))
-        self.journal = [] if self.up else list(self.host.journal())
-        if self.up:
-            self.running = layers
-
-    def run(self):
-        """The trials, then the server left on the most layers that loaded (or those it had)."""
-        try:
-            if self.compare or not self.autotune:
-                self.trial(self.layers_before, 'before' if self.compare else 'current')
-            if self.autotune:
-                history = []
-                start = first_layers(self.start, self.total)
-                while True:
-                    layers = start if not history else next_layers(history, start, self.total, self.max_trials)
-                    if layers is None:
-                        break
-                    item = self.trial(layers, 'autotune')
-                    history.append((layers, item['ok']))
-                self.chosen = best_layers(history)
-            elif self.planned is not None and self.planned != self.layers_before:
-                item = self.trial(self.planned, 'after')
-                self.chosen = self.planned if item['ok'] else None
-        finally:
-            if self.autotune or self.planned is not None:
-                self.settle()
-        return self
-
-    def settle(self):
+    def _settlement(self):
         if self.chosen is not None:
             reason = (
                 'the most GPU layers that loaded and completed the request'
                 if self.autotune
                 else 'the layers site would choose, which completed the request'
             )
-            self.settled = {'layers': self.chosen, 'reason': reason}
-        else:
-            self.settled = {'layers': self.layers_before, 'reason': 'the layers it had before: no other count loaded'}
-        self.switch(self.settled['layers'])
-        self.left_on = {
-            'mode': str(self.settled['layers']),
-            'layers': self.settled['layers'],
-            'running': self.up,
-            'reason': self.settled['reason'],
-        }
-        self.lines.append(
-            'The server %s on %d GPU layers: %s.'
-            % ('runs' if self.up else 'did NOT come back', self.settled['layers'], self.settled['reason'])
-        )
+            return {'layers': self.chosen, 'reason': reason}
+        return {'layers': self.layers_before, 'reason': 'the layers it had before: no other count loaded'}
+
+    def _left_on(self, value):
+        # benchmark_trials documents left_on's mode for every host.
+        return {'mode': str(value), 'layers': value}
 
     def memory_after(self, gpu, model_info):
         """What to keep on the host for the next run and for site, or None: kept after
@@ -708,29 +680,6 @@ class Run:
             model_info,
             gpu,
         )
-
-    def problem(self, url, unit):
-        """Why the host fails once what the run proved is kept, or None."""
-        if not self.up:
-            return (
-                'The server did not answer on %s after its restart on %s GPU layers. Last lines of journalctl -u %s: %s'
-                % (
-                    url,
-                    self.settled['layers'] if self.settled else '?',
-                    unit,
-                    ' / '.join(self.journal),
-                )
-            )
-        if self.autotune and self.chosen is None:
-            tried = [t for t in self.trials if t['phase'] == 'autotune']
-            return 'No GPU layer count loaded and completed the request (%s); the server runs on %s layers again.' % (
-                '; '.join('%d: %s' % (t['layers'], t['error']) for t in tried),
-                self.layers_before,
-            )
-        return None
-
-    def written_back(self):
-        return self.chosen is not None and self.chosen != self.layers_before
 
 
 # The report -----------------------------------------------------------------------------
