@@ -597,8 +597,8 @@ PROFILES = {
 
 # The LLM servers: the same webui role runs them, on the same VRAM decisions, but they
 # take no launch file and no flag catalog. What an entry holds besides ``name``, ``repo``
-# and ``version`` (the upstream release its behaviour was read from; nothing is cloned or
-# downloaded, the server must be installed):
+# and ``version`` (indicative only: nothing is cloned or downloaded, the server must be
+# installed):
 #
 # - ``service``: ``vendor``, the unit the server's own installer writes, changed only
 #   through a drop-in (``unit``); ``own``, a unit the role writes (``webui_service_name``).
@@ -616,8 +616,10 @@ PROFILES = {
 # - ``api``: ``ollama`` (/api/generate, /api/ps) or ``openai`` (llama-server's
 #   /v1/chat/completions and /completion), for the benchmark.
 #
-# Sources: ollama/ollama v0.9.6 scripts/install.sh (the unit, its user, /usr/local/bin),
-# envconfig/config.go (OLLAMA_HOST and the OLLAMA_* settings); ggml-org/llama.cpp b5900
+# Sources, read at the commits the stand-ins' headers name (molecule/shared/files/
+# standin-ollama, standin-llamacpp; they could not be mapped to release tags):
+# ollama/ollama scripts/install.sh (the unit, its user, /usr/local/bin) and
+# envconfig/config.go (OLLAMA_HOST and the OLLAMA_* settings); ggml-org/llama.cpp
 # tools/server/README.md and common/arg.cpp (the arguments, --api-key-file).
 LLM_SERVERS = {
     'ollama': {
