@@ -91,6 +91,9 @@ _raw:
     unit:
       description: The unit's default name.
       type: str
+    service_name:
+      description: The unit's default name without C(.service), C(webui_service_name)'s default.
+      type: str
     user:
       description: The user it runs as by default.
       type: str

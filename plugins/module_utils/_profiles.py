@@ -719,4 +719,7 @@ def play_view(ui):
     branch on one without a default."""
     entry = dict(_IMAGE_PLAY_DEFAULTS) if kind(ui) == 'image' else {}
     entry.update(profile(ui))
-    return {key: list(entry[key]) if isinstance(entry.get(key), tuple) else entry.get(key) for key in PLAY_ATTRIBUTES}
+    view = {key: list(entry[key]) if isinstance(entry.get(key), tuple) else entry.get(key) for key in PLAY_ATTRIBUTES}
+    # webui_service_name's default, for the role, site and the benchmark alike.
+    view['service_name'] = view['unit'][: -len('.service')] if view['unit'].endswith('.service') else view['unit']
+    return view

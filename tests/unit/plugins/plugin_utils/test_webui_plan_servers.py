@@ -52,6 +52,12 @@ def test_every_profile_has_a_kind_and_the_servers_are_llm():
     # The play view has every attribute for every kind, so tasks branch without defaults.
     assert set(_profiles.play_view('a1111')) == set(_profiles.play_view('ollama'))
     assert _profiles.play_view('a1111')['unit'] == 'webui.service'
+    # The one derivation of webui_service_name's default, for the role, site and the benchmark.
+    assert [_profiles.play_view(ui)['service_name'] for ui in ('a1111', 'ollama', 'llamacpp')] == [
+        'webui',
+        'ollama',
+        'llamacpp',
+    ]
     assert _profiles.play_view('llamacpp')['launch_file'] is None
 
 
