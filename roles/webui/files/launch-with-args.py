@@ -100,9 +100,23 @@ def main(argv):
     values = secret_values(words)
     if "--argv" in options:
         command += words
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # The handlers go in before the program starts: a stop that comes as it starts would
+    # otherwise end the launcher alone, and the program's last words with it. A signal
+    # that comes before the program exists is handed on once it does.
+    pending = []
+    child = None
+
+    def forward(num, _frame):
+        if child is None:
+            pending.append(num)
+        else:
+            child.send_signal(num)
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda num, _frame: child.send_signal(num))
+        signal.signal(signum, forward)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    for num in pending:
+        child.send_signal(num)
     out = sys.stdout.buffer
     for raw in child.stdout:
         line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
