@@ -63,34 +63,16 @@ class ActionModule(ActionBase):
             result['ansible_facts'] = measured['ansible_facts']
             result['warnings'] = measured.get('warnings', [])
 
-        tuned = None
-        if args['tuned_unit'] and args['memory'] and args['memory_mode'] == 'auto':
-            tuned = self._tuned(args['tuned_unit'], args['state_file'], task_vars)
+        request = _webui_plan.plan_request(args)
+        remembered = None
+        if _webui_plan.tuned_for(request, {'benchmark': {args['tuned_unit']: True}}):
+            remembered = self._remembered(args['state_file'], task_vars)
         try:
-            planned = _webui_plan.plan(
-                gpu_vram,
-                ui=args['ui'],
-                gpu=args['gpu'],
-                ignore_units=args['ignore_units'],
-                model=args['model'],
-                requested=args['memory_mode'],
-                thresholds=args['thresholds'],
-                service_active=args['service_active'],
-                tuned=tuned,
-                listen=args['listen'],
-                port=args['port'],
-                flags=args['flags'],
-                memory=args['memory'],
-                host=args['host'],
-                model_info=args['model_info'],
-                model_path=args['model_path'],
-                context_size=args['context_size'],
-                settings=args['settings'],
-            )
+            planned = _webui_plan.plan_from_request(request, gpu_vram, remembered)
         except _webui_plan.PlanError as exc:
             result.update(failed=True, msg=str(exc), gpu_vram=gpu_vram)
             return result
-        result.update(planned, gpu_vram=gpu_vram)
+        result.update(planned, gpu_vram=gpu_vram, request=request)
         return result
 
     def _module(self, name, module_args, task_vars):
@@ -99,8 +81,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('webui_plan: %s failed: %s' % (name, answer.get('msg', answer)))
         return answer
 
-    def _tuned(self, unit, state_file, task_vars):
-        """What the benchmark's autotune proved for ``unit``, or None. Root's state file
-        in a root folder: nothing of the web UI's user is read."""
+    def _remembered(self, state_file, task_vars):
+        """The state file's sections (what the benchmark's autotune proved among them).
+        Root's state file in a root folder: nothing of the web UI's user is read."""
         answer = self._module('vramfree.webui.host_state', {'remembered': True, 'state_file': state_file}, task_vars)
-        return ((answer.get('remembered') or {}).get('benchmark') or {}).get(unit)
+        return answer.get('remembered') or {}

@@ -146,6 +146,12 @@ gpu_vram:
   description: The measurement planned from (the C(gpu_vram) fact, see M(vramfree.webui.gpu_vram_facts)).
   returned: always
   type: dict
+request:
+  description:
+    - The options the plan depends on (all but O(gpu_vram) and O(state_file)), to make the same plan again
+      from another measurement, as the C(site) playbook's converged path does (M(vramfree.webui.converged_facts)).
+  returned: success
+  type: dict
 vram:
   description: The measurement with the processes of O(ignore_units) counted as free.
   returned: success

@@ -510,3 +510,34 @@ def plan(
         result['memory'] = memory_plan(vram, chosen['index'], ui, model, requested, thresholds, service_active, tuned)
         result['flags'] = launch_flags(ui, listen, port, flags)
     return result
+
+
+# webui_plan's options that plan() takes under another name.
+_REQUEST_NAMES = {'memory_mode': 'requested'}
+# webui_plan's options that are not plan()'s: where the measurement and the autotune come from.
+_NOT_PLANNED = ('gpu_vram', 'tuned_unit', 'state_file')
+
+
+def plan_request(args: dict) -> dict:
+    """What of webui_plan's options the plan depends on (its RV request), to plan the
+    same again later from another measurement (site's converged path)."""
+    return {key: value for key, value in args.items() if key not in ('gpu_vram', 'state_file')}
+
+
+def plan_from_request(request: dict, gpu_vram: dict, remembered=None, service_active=None) -> dict:
+    """plan() from webui_plan's options (``request``) and a measurement; the autotune
+    found in ``remembered`` (the state file's sections) as webui_plan reads it, and
+    ``service_active`` as known now where given."""
+    kwargs = {_REQUEST_NAMES.get(key, key): value for key, value in request.items() if key not in _NOT_PLANNED}
+    if service_active is not None:
+        kwargs['service_active'] = service_active
+    kwargs['tuned'] = tuned_for(request, remembered)
+    return plan(gpu_vram, **kwargs)
+
+
+def tuned_for(request: dict, remembered) -> dict | None:
+    """What the benchmark's autotune proved for the request's unit, where it counts."""
+    unit = request.get('tuned_unit')
+    if not unit or not request.get('memory', True) or request.get('memory_mode', 'auto') != 'auto':
+        return None
+    return (((remembered or {}).get('benchmark') or {}).get(unit)) or None

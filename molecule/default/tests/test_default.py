@@ -192,6 +192,70 @@ def test_boot_target_untouched_without_persist(host):
     assert host.check_output("systemctl get-default") == "graphical.target"
 
 
+CONVERGED_TASK = "Measure the VRAM with the desktop as it is, plan the web UI's GPU, and compare with the last converged run"
+
+
+def converged_answers(stdout):
+    """{host: converged_facts' result} of site's first task, from a run's -v output."""
+    answers, in_task = {}, False
+    for line in stdout.splitlines():
+        if line.startswith("TASK ["):
+            in_task = line.startswith("TASK [%s]" % CONVERGED_TASK)
+            continue
+        match = re.match(r"^ok: \[(\S+)\] => (\{.*\})$", line)
+        if in_task and match:
+            answers[match.group(1)] = json.loads(match.group(2))
+    return answers
+
+
+def site_verbose(report_dir):
+    run = converge_again("-v", "-e", json.dumps({"vramfree_report_dir": str(report_dir)}))
+    assert run.returncode == 0, run.stdout[-3000:]
+    answers = converged_answers(run.stdout)
+    assert set(answers) == set(HOSTS), run.stdout[-3000:]
+    return run, answers, play_recap(run.stdout)
+
+
+def test_w_a_converged_rerun_skips_the_roles_and_a_drift_is_found_and_put_back(tmp_path):
+    gpu_hosts = sorted(name for name, want in HOSTS.items() if want["gpu"])
+    run, answers, recap = site_verbose(tmp_path)
+    for name in gpu_hosts:
+        assert (answers[name]["converged"], answers[name]["reasons"]) == (True, []), answers[name]["reasons"]
+        # One call found the host as the last run left it: the roles never started there.
+        assert recap[name]["changed"] == 0 and recap[name]["ok"] + recap[name]["skipped"] < 25, recap[name]
+    # The box without a GPU has no web UI to record: it runs the roles, which leave it alone.
+    assert answers["vramfree-default-nogpu"]["reasons"] == ["no run has converged this host yet"]
+    # The report is the same as a full run's (the mode chosen from the VRAM measured now).
+    data = json.loads((tmp_path / "report.json").read_text())
+    for name in gpu_hosts:
+        webui = data["hosts"][name]["webui"]
+        assert (webui["memory_mode"], webui["free_mib"]) == (HOSTS[name]["mode"], HOSTS[name]["free"]), webui
+
+    # What the project exists to undo, put back by the web UI's user (or an extension);
+    # and the proxy in front of the other host stopped.
+    launch = "/home/sd/stable-diffusion-webui/webui-user.sh"
+    subprocess.run(
+        ["docker", "exec", "-u", "sd", "vramfree-default-bookworm", "sed", "-i", "s/--xformers/--xformers --lowvram/", launch],
+        check=True,
+    )
+    subprocess.run(["docker", "exec", "vramfree-default-trixie", "systemctl", "stop", "nginx.service"], check=True)
+    run, answers, recap = site_verbose(tmp_path)
+    assert answers["vramfree-default-bookworm"]["reasons"] == ["the web UI's user's files changed: %s" % launch]
+    assert answers["vramfree-default-trixie"]["reasons"] == ["nginx.service is loaded/inactive/enabled, was loaded/active/enabled"]
+    assert recap["vramfree-default-bookworm"]["changed"] >= 1 and recap["vramfree-default-trixie"]["changed"] >= 1
+    text = subprocess.run(
+        ["docker", "exec", "vramfree-default-bookworm", "cat", launch], check=True, capture_output=True, text=True
+    ).stdout
+    assert "--xformers" in text and "--lowvram" not in text, text
+    assert desktop_state("vramfree-default-trixie")[0] == "inactive"
+    assert subprocess.run(["docker", "exec", "vramfree-default-trixie", "systemctl", "is-active", "nginx.service"], check=False).returncode == 0
+
+    # Put back: the next run finds both hosts converged again.
+    run, answers, recap = site_verbose(tmp_path)
+    for name in gpu_hosts:
+        assert (answers[name]["converged"], recap[name]["changed"]) == (True, 0), answers[name]["reasons"]
+
+
 REFUSED = "vramfree-default-bookworm"
 
 

@@ -12,14 +12,10 @@ box (the file here is in a temporary folder).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
-NAME = 'ansible_collections.vramfree.webui.plugins.action.webui_plan'
+from local_playbook import run_local
+
 
 GPU = {
     'index': 0,
@@ -78,24 +74,7 @@ def run_playbook(tmp_path, *extra):
     state = tmp_path / 'vramfree.fact'
     tuned = {'mode': 'none', 'ui': 'a1111', 'model': 'sd15', 'gpu': GPU['uuid'], 'free_mib': 3300}
     state.write_text(json.dumps({'benchmark': {'webui.service': {'version': 1, 'tuned': tuned}}}))
-    (tmp_path / 'play.yml').write_text(PLAYBOOK % {'gpu': json.dumps(GPU), 'state': state})
-    (tmp_path / 'hosts.yml').write_text(
-        'all:\n  hosts:\n    localhost: {ansible_connection: local, ansible_python_interpreter: %s}\n' % sys.executable
-    )
-    base = pathlib.Path(importlib.util.find_spec(NAME).origin).parents[5]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(base), ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0')
-    run = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'hosts.yml', 'play.yml', *extra],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    line = next(line for line in run.stdout.splitlines() if '"msg": "PLANS=' in line)
-    return json.loads(json.loads('{' + line.strip() + '}')['msg'][len('PLANS=') :])
+    return run_local(tmp_path, PLAYBOOK % {'gpu': json.dumps(GPU), 'state': state}, 'PLANS', *extra)
 
 
 def check_plans(plans):
