@@ -8,8 +8,11 @@ and the shipped ansible.cfg as it is with mitogen installed, side by side in one
 
 For each fleet size and each configuration, fresh test hosts (the molecule harness's
 own create and prepare playbooks: systemd containers reached over SSH, a simulated
-GTX 1060 whose desktop holds VRAM, the stand-in ComfyUI) get site twice: a first run,
-then the idempotent re-run. Each run's wall time (time.monotonic), the controller's CPU
+GTX 1060 whose desktop holds VRAM, the stand-in ComfyUI) get site three times: a first
+run, the idempotent re-run (the converged path), and the re-run again with the converged
+path turned off (the roles evaluated); then a one-ping playbook, the floor any playbook
+costs on that fleet. The ratios of the converged re-run to Ansible's defaults and of the
+largest fleet to one host are printed under the table. Each run's wall time (time.monotonic), the controller's CPU
 time (getrusage of the finished ansible-playbook and everything it waited for: forks,
 ssh clients, Mitogen's processes; not the ControlPersist masters, which outlive it) and
 the changed count and the tasks evaluated per host of the recap are recorded; before
@@ -254,15 +257,29 @@ def settle(limit_s: float = 90.0) -> float:
     return round(time.monotonic() - start, 1)
 
 
-def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> dict:
+# The runs of each fleet, in order: site's first run, its converged re-run, the same
+# re-run with the converged path turned off (the roles evaluated, as before it), and the
+# floor: one ping per host, what any playbook on this fleet costs at least.
+RUNS = {
+    "first": [],
+    "re-run": [],
+    "re-run, roles": ["-e", "vramfree_converged_path=false"],
+    "floor": None,
+}
+FLOOR = ROOT / "tests" / "bench" / "floor.yml"
+
+
+def timed_site(config: str, group: str, inventory: pathlib.Path, label: str, run: str = "first") -> dict:
     env = run_env(config)
     waited = settle()
     load = os.getloadavg()[0]
     before_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     # One report folder per fleet, so that the re-run finds it made, as a user's would be.
-    proc = playbook(
-        [
+    if RUNS[run] is None:
+        args = [str(FLOOR), "-i", str(inventory), "-e", "vramfree_hosts=%s" % group]
+    else:
+        args = [
             "vramfree.webui.site",
             "-i",
             str(inventory),
@@ -270,10 +287,8 @@ def timed_site(config: str, group: str, inventory: pathlib.Path, label: str) -> 
             "vramfree_hosts=%s" % group,
             "-e",
             "vramfree_report_dir=%s" % (WORK / "report" / group),
-        ],
-        env,
-        WORK / "logs" / (label + ".log"),
-    )
+        ] + RUNS[run]
+    proc = playbook(args, env, WORK / "logs" / (label + ".log"))
     wall = time.monotonic() - start
     after_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after_cpu.ru_utime - before_cpu.ru_utime) + (after_cpu.ru_stime - before_cpu.ru_stime)
@@ -293,7 +308,7 @@ def markdown(results: list, sizes: list, configs: list) -> str:
         head += ["%s: wall s" % CONFIGS[config], "CPU s", "changed", "tasks/host"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for size in sizes:
-        for run in ("first", "re-run"):
+        for run in RUNS:
             row = [str(size), run]
             for config in configs:
                 found = [r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, run)]
@@ -305,12 +320,43 @@ def markdown(results: list, sizes: list, configs: list) -> str:
                 row += ["%.1f%s" % (res["wall_s"], failed), "%.1f" % res["cpu_s"], str(res["changed"]), tasks_text(res)]
             lines.append("| " + " | ".join(row) + " |")
     lines.append("")
+    lines.extend(ratios(results, sizes, configs))
+    lines.append("")
     for config in configs:
         for size in sizes:
             found = [r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, "re-run")]
             if found and "module_parents" in found[0]:
                 lines.append("%s, %d host(s): %s" % (CONFIGS[config], size, parent_text(config, found[0])))
     return "\n".join(lines)
+
+
+def ratios(results: list, sizes: list, configs: list) -> list:
+    """The converged re-run's wall time against Ansible's defaults (the same playbook, and
+    the roles forced), and the largest fleet's against one host."""
+    wall = {(r["config"], r["hosts"], r["run"]): r["wall_s"] for r in results if r["rc"] == 0}
+    out = []
+    for config in configs:
+        for size in sizes:
+            mine = wall.get((config, size, "re-run"))
+            if mine is None:
+                continue
+            parts = []
+            for run in ("re-run", "re-run, roles"):
+                base = wall.get(("defaults", size, run))
+                if base and config != "defaults":
+                    parts.append("%.2fx the defaults' %s" % (mine / base, run))
+            roles = wall.get((config, size, "re-run, roles"))
+            if roles:
+                parts.append("%.2fx its own re-run with the roles" % (mine / roles))
+            if parts:
+                out.append("%s, %d host(s), converged re-run: %s" % (CONFIGS[config], size, "; ".join(parts)))
+        one, most = wall.get((config, min(sizes), "re-run")), wall.get((config, max(sizes), "re-run"))
+        if one and most and max(sizes) != min(sizes):
+            out.append(
+                "%s: %d hosts take %.2fx the time of %d on the converged re-run"
+                % (CONFIGS[config], max(sizes), most / one, min(sizes))
+            )
+    return out
 
 
 def machine() -> dict:
@@ -367,12 +413,12 @@ def main(argv=None) -> int:
         for size in sizes:
             for config in configs:
                 group = "fleetbench_%s_%d" % (config, size)
-                for run in ("first", "re-run"):
-                    label = "%s-%d-%s" % (config, size, run)
-                    res = dict(timed_site(config, group, inventory, label), config=config, hosts=size, run=run)
+                for run in RUNS:
+                    label = "%s-%d-%s" % (config, size, run.replace(", ", "-"))
+                    res = dict(timed_site(config, group, inventory, label, run), config=config, hosts=size, run=run)
                     results.append(res)
                     print(
-                        "  %-8s %d host(s) %-6s wall %6.1f s  cpu %6.1f s  changed %3d  tasks/host %s%s"
+                        "  %-8s %d host(s) %-13s wall %6.1f s  cpu %6.1f s  changed %3d  tasks/host %s%s"
                         % (
                             config,
                             size,
@@ -387,6 +433,7 @@ def main(argv=None) -> int:
                     )
                 parents_label = "%s-%d-parents" % (config, size)
                 parents = module_parents(config, group, inventory, parents_label)
+                res = next(r for r in results if (r["config"], r["hosts"], r["run"]) == (config, size, "re-run"))
                 res.update(
                     module_parents=parents,
                     under_mitogen=sum("(mitogen:" in cmdline for cmdline in parents.values()),
