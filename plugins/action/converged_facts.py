@@ -4,15 +4,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """site's converged path (docs: plugins/modules/converged_facts.py).
 
-The host measures its VRAM (gpu_vram_facts) and reads its digests (the converged_facts
-module); the request's digest, the plans and the comparison are the controller's
+The host measures its VRAM and reads its digests in one run of the converged_facts
+module; the request's digest, the plans and the comparison are the controller's
 (plugin_utils/_converged.py, _webui_plan.py).
 """
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _converged, _remote, _webui_plan
 
@@ -36,33 +35,20 @@ ARGUMENT_SPEC = dict(
 HOST_OPTIONS = ('path', 'state_file', 'command_timeout')
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _requires_connection = True
+class ActionModule(_remote.HostAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    NAME = 'converged_facts'
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+    def act(self, result, args, task_vars):
         # What it writes is a record of what was checked, not a change to the host.
-        result['changed'] = False
-        try:
-            if args['record'] or args['forget']:
-                return self._record(result, args, task_vars)
-            return self._check(result, args, task_vars)
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-
-    def _module(self, name, module_args, task_vars):
-        answer = _remote.execute_module(self, name, module_args, task_vars)
-        if answer.get('failed'):
-            raise AnsibleActionFail('converged_facts: %s failed: %s' % (name, answer.get('msg', answer)))
-        return answer
+        if args['record'] or args['forget']:
+            return self._record(result, args, task_vars)
+        return self._check(result, args, task_vars)
 
     def _host(self, args, extra, task_vars):
         module_args = {key: args[key] for key in HOST_OPTIONS}
         module_args.update(extra)
-        return self._module(MODULE, module_args, task_vars)
+        return self.module(MODULE, module_args, task_vars)
 
     def _record(self, result, args, task_vars):
         if args['forget']:
@@ -102,24 +88,30 @@ class ActionModule(ActionBase):
         """The roles' options and site's, as set for this host, templated."""
         request = {}
         for name in _converged.request_names():
-            if name in task_vars:
+            if name not in task_vars:
+                continue
+            try:
                 request[name] = self._templar.template(task_vars[name])
+            except Exception:  # pylint: disable=broad-exception-caught
+                # A value only a role this host does not run could template (an undefined
+                # secret of another UI's) is compared as written: it must not fail the host.
+                request[name] = {'untemplated': str(task_vars[name])}
         return request
 
     def _check(self, result, args, task_vars):
         request = args['request'] if args['request'] is not None else self._request(task_vars or {})
         digest = _converged.request_digest(request, _converged.code_digest())
-        measured = self._module('vramfree.webui.gpu_vram_facts', {}, task_vars)
-        gpu_vram = measured['ansible_facts']['gpu_vram']
-        result['ansible_facts'] = measured['ansible_facts']
-        result['warnings'] = measured.get('warnings', [])
+        answer = self._host(args, {}, task_vars)
+        gpu_vram = answer['gpu_vram']
+        # As gpu_vram_facts would: the fact other plays and roles read.
+        result['ansible_facts'] = {'gpu_vram': gpu_vram}
+        result['warnings'] = answer.get('warnings', [])
         try:
             # site's GPU plan, as webui_plan with memory false makes it.
             site = _webui_plan.plan(gpu_vram, gpu=args['gpu'], ignore_units=args['ignore_units'], memory=False)
         except _webui_plan.PlanError as exc:
             result.update(failed=True, msg=str(exc), gpu_vram=gpu_vram, converged=False, reasons=[str(exc)])
             return result
-        answer = self._host(args, {}, task_vars)
         stored = answer.get('stored')
         observed = answer.get('observed')
         reasons = _converged.blocking(stored, digest)

@@ -10,8 +10,6 @@ on the controller.
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.vramfree.webui.plugins.module_utils import _state_file
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _proxy, _remote
 
@@ -32,22 +30,16 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _requires_connection = True
+class ActionModule(_remote.HostAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    NAME = 'proxy_plan'
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        result['changed'] = False
+    def act(self, result, args, task_vars):
         try:
             return self._plan(result, args, task_vars)
         except _proxy.ExposureError as exc:
             result.update(failed=True, msg='proxy_plan: %s' % exc)
             return result
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def _plan(self, result, args, task_vars):
         kinds = args['kinds']

@@ -10,9 +10,6 @@ is plugin_utils/_webui_plan.py's, on the controller.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.vramfree.webui.plugins.module_utils import _profiles, _state_file
 from ansible_collections.vramfree.webui.plugins.plugin_utils import _remote, _webui_plan
 
@@ -39,25 +36,14 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _requires_connection = True
+class ActionModule(_remote.HostAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    NAME = 'webui_plan'
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
-        result['changed'] = False
-        try:
-            return self._plan(result, args, task_vars)
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-
-    def _plan(self, result, args, task_vars):
-
+    def act(self, result, args, task_vars):
         gpu_vram = args['gpu_vram']
         if gpu_vram is None:
-            measured = self._module('vramfree.webui.gpu_vram_facts', {}, task_vars)
+            measured = self.module('vramfree.webui.gpu_vram_facts', {}, task_vars)
             gpu_vram = measured['ansible_facts']['gpu_vram']
             # As the module itself would: the fact other plays and roles read.
             result['ansible_facts'] = measured['ansible_facts']
@@ -75,14 +61,8 @@ class ActionModule(ActionBase):
         result.update(planned, gpu_vram=gpu_vram, request=request)
         return result
 
-    def _module(self, name, module_args, task_vars):
-        answer = _remote.execute_module(self, name, module_args, task_vars)
-        if answer.get('failed'):
-            raise AnsibleActionFail('webui_plan: %s failed: %s' % (name, answer.get('msg', answer)))
-        return answer
-
     def _remembered(self, state_file, task_vars):
         """The state file's sections (what the benchmark's autotune proved among them).
         Root's state file in a root folder: nothing of the web UI's user is read."""
-        answer = self._module('vramfree.webui.host_state', {'remembered': True, 'state_file': state_file}, task_vars)
+        answer = self.module('vramfree.webui.host_state', {'remembered': True, 'state_file': state_file}, task_vars)
         return answer.get('remembered') or {}

@@ -28,6 +28,8 @@ description:
     answer its probe.
   - The record is root's (mode 0600 in a folder only root enters), since the facts it keeps for
     the report are the host's own.
+  - The VRAM is measured as M(vramfree.webui.gpu_vram_facts) measures it (NVML, C(nvidia-smi), sysfs), in the
+    same module run on the host as the digests.
   - Runs as an action plugin. The host reads and measures, the controller decides.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -105,7 +107,7 @@ options:
     type: path
     default: /etc/ansible/facts.d/vramfree.fact
   command_timeout:
-    description: Seconds each command (C(systemctl), C(ufw), C(firewall-cmd)) may take.
+    description: Seconds each command (C(systemctl), C(ufw), C(firewall-cmd), C(nvidia-smi)) may take.
     type: int
     default: 30
 notes:
@@ -173,8 +175,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vramfree.webui.plugins.module_utils import (
     _command,
     _fingerprint,
+    _gpu,
     _state_file,
     _systemctl,
+    _vram_measure,
 )
 
 STATE_UNITS = ('LoadState', 'ActiveState', 'UnitFileState')
@@ -294,6 +298,15 @@ def main():
     except (_systemctl.SystemctlError, _command.CommandTimeout, _state_file.StateFileError) as exc:
         module.fail_json(msg=str(exc))
     recorded = False
+    gpu_vram = None
+    if not params["record"]:
+        # The measurement site plans from, in the same call as the digests: one module run
+        # on the host instead of two.
+        gpu_vram, warnings, failures = _vram_measure.measure(module, "auto", params["command_timeout"])
+        for warning in warnings:
+            module.warn(warning)
+        if gpu_vram["backend"] == "none":
+            module.warn("No GPU found (tried %s)" % _gpu.describe_failures(failures))
     if params["record"]:
         missing = [name for name in ("watch", "plan", "facts", "request_digest") if params[name] is None]
         if missing:
@@ -302,7 +315,9 @@ def main():
             record = {name: params[name] for name in ("request_digest", "plan", "facts")}
             write_record(params["path"], dict(record, watch=watch, observed=observed))
             recorded = True
-    module.exit_json(changed=False, stored=stored, observed=observed, remembered=remembered, recorded=recorded)
+    module.exit_json(
+        changed=False, stored=stored, observed=observed, remembered=remembered, recorded=recorded, gpu_vram=gpu_vram
+    )
 
 
 if __name__ == "__main__":

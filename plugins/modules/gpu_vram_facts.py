@@ -230,45 +230,9 @@ ansible_facts:
               sample: GPU is lost
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.vramfree.webui.plugins.module_utils import _command, _gpu, _proc_unit
-
-try:
-    import pynvml
-except ImportError:
-    pynvml = None
-    PYNVML_IMPORT_ERROR = traceback.format_exc()
-else:
-    PYNVML_IMPORT_ERROR = None
-
-SYSFS_ROOT = "/sys"
-PROC_ROOT = "/proc"
-
-
-def load_nvml():
-    if pynvml is None:
-        raise _gpu.GpuProbeError("the pynvml module (nvidia-ml-py) is not installed")
-    return pynvml
-
-
-def nvidia_smi_runner(module):
-    path = module.get_bin_path("nvidia-smi")
-    if path is None:
-        return None
-
-    def run(args):
-        # LC_ALL=C: the CSV and XML parsers rely on the tool's untranslated output.
-        try:
-            return _command.run(
-                [path] + list(args), module.params["command_timeout"], env_update={"LC_ALL": "C", "LANG": "C"}
-            )
-        except _command.CommandTimeout as exc:
-            raise _gpu.SmiCommandTimeout(str(exc)) from exc
-
-    return run
+from ansible_collections.vramfree.webui.plugins.module_utils import _gpu, _vram_measure
 
 
 def main():
@@ -285,11 +249,10 @@ def main():
         module.fail_json(
             msg="command_timeout must be a number of seconds above 0, got %d" % module.params["command_timeout"]
         )
-    if backend == "nvml" and pynvml is None:
-        module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=PYNVML_IMPORT_ERROR)
+    if backend == "nvml" and _vram_measure.pynvml is None:
+        module.fail_json(msg=missing_required_lib("nvidia-ml-py"), exception=_vram_measure.PYNVML_IMPORT_ERROR)
 
-    facts, warnings, failures = _gpu.gather(backend, load_nvml, nvidia_smi_runner(module), SYSFS_ROOT)
-    _proc_unit.annotate_units(facts, PROC_ROOT)
+    facts, warnings, failures = _vram_measure.measure(module, backend, module.params["command_timeout"])
     for warning in warnings:
         module.warn(warning)
     if facts["backend"] == "none":

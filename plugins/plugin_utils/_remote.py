@@ -16,7 +16,8 @@ errors are turned back into what they mean here.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
+from ansible.plugins.action import ActionBase
 
 
 def lost_connection(exc) -> bool:
@@ -40,3 +41,34 @@ def execute_module(action, name, module_args, task_vars) -> dict:
         raise AnsibleConnectionFailure(
             'the connection to the host was lost while it was given %s (%s: %s)' % (name, type(exc).__name__, first)
         ) from exc
+
+
+class HostAction(ActionBase):
+    """An action plugin that asks the host through modules and decides on the controller:
+    its ARGUMENT_SPEC validated, changed false unless ``act`` says otherwise, and
+    Ansible's temporary folder on the host removed at the end, whatever happened."""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _requires_connection = True
+    ARGUMENT_SPEC: dict = {}
+    NAME = ''
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)[1]
+        result['changed'] = False
+        try:
+            return self.act(result, args, task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    def act(self, result, args, task_vars):
+        raise NotImplementedError
+
+    def module(self, name, module_args, task_vars):
+        """The module's answer; its failure fails the task, named."""
+        answer = execute_module(self, name, module_args, task_vars)
+        if answer.get('failed'):
+            raise AnsibleActionFail('%s: %s failed: %s' % (self.NAME, name, answer.get('msg', answer)))
+        return answer

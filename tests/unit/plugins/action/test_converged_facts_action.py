@@ -52,9 +52,16 @@ PLAYBOOK = """
         webui_port: 7861
       register: other_request
 
+    - name: Check with an option that cannot be templated here (a role this host does not run would need it)
+      vramfree.webui.converged_facts: "{{ common | combine({'ignore_units': ['webui.service']}) }}"
+      vars:
+        webui_api_key: "{{ a_secret_this_host_has_not }}"
+      register: untemplated
+
     - name: Show
       ansible.builtin.debug:
-        msg: "RESULTS={{ {'first': first, 'recorded': recorded, 'second': second, 'other': other_request} | to_json }}"
+        msg: "RESULTS={{ {'first': first, 'recorded': recorded, 'second': second, 'other': other_request,
+                               'untemplated': untemplated} | to_json }}"
 """
 
 
@@ -114,6 +121,9 @@ def test_a_recorded_host_is_converged_until_a_file_or_the_request_changes(tmp_pa
     # site's own GPU plan comes with it (no GPU here).
     assert second['gpu']['index'] is None and 'gpus' in second['gpu_vram']
     assert results['other']['reasons'] == ['the request changed (the options set for this host, or the collection)']
+    # Compared as written: no failure, and another request than the recorded one.
+    assert results['untemplated']['failed'] is False
+    assert results['untemplated']['reasons'] == results['other']['reasons']
 
     # A change in root's folder, then in the user's file: each named, the record kept.
     (files['etc'] / 'webui.service').write_text('[Service]\nUser=root\n')

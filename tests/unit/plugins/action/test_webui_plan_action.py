@@ -16,7 +16,6 @@ import json
 
 from local_playbook import run_local
 
-
 GPU = {
     'index': 0,
     'vendor': 'nvidia',

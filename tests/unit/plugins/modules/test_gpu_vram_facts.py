@@ -14,6 +14,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.vramfree.webui.plugins.module_utils import _vram_measure
 from ansible_collections.vramfree.webui.plugins.modules import gpu_vram_facts
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "module_utils"))
@@ -57,14 +58,14 @@ def host(monkeypatch, tmp_path):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, msg, **kw: warnings.append(msg))
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **kw: None)
-    monkeypatch.setattr(gpu_vram_facts, "pynvml", None)
-    monkeypatch.setattr(gpu_vram_facts, "PYNVML_IMPORT_ERROR", "Traceback: No module named 'pynvml'")
-    monkeypatch.setattr(gpu_vram_facts, "SYSFS_ROOT", str(tmp_path))
+    monkeypatch.setattr(_vram_measure, "pynvml", None)
+    monkeypatch.setattr(_vram_measure, "PYNVML_IMPORT_ERROR", "Traceback: No module named 'pynvml'")
+    monkeypatch.setattr(_vram_measure, "SYSFS_ROOT", str(tmp_path))
     # The desktop's processes of the recordings, in the cgroup a display manager gives them.
     for pid in (1201, 1874):
         (tmp_path / "proc" / str(pid)).mkdir(parents=True)
         (tmp_path / "proc" / str(pid) / "cgroup").write_text("0::/system.slice/gdm.service\n")
-    monkeypatch.setattr(gpu_vram_facts, "PROC_ROOT", str(tmp_path / "proc"))
+    monkeypatch.setattr(_vram_measure, "PROC_ROOT", str(tmp_path / "proc"))
     state = {"warnings": warnings, "root": tmp_path}
     return state
 
