@@ -48,6 +48,18 @@ def run(argv, timeout: float, env_update=None) -> tuple:
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
+def module_runner(module, timeout: float):
+    """``run(argv) -> (rc, stdout, stderr)`` for a module: ``argv[0]`` looked up on the
+    host (the module fails, naming it, where it is missing), untranslated output
+    (LC_ALL=C, which the parsers rely on), killed after ``timeout`` seconds."""
+
+    def runner(argv):
+        path = module.get_bin_path(argv[0], required=True)
+        return run([path] + list(argv[1:]), timeout, env_update={"LC_ALL": "C", "LANG": "C"})
+
+    return runner
+
+
 def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)

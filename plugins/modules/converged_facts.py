@@ -280,9 +280,7 @@ def main():
     )
     params = module.params
 
-    def run(argv):
-        path = module.get_bin_path(argv[0], required=True)
-        return _command.run([path] + list(argv[1:]), params["command_timeout"], env_update={"LC_ALL": "C", "LANG": "C"})
+    run = _command.module_runner(module, params["command_timeout"])
 
     if params["forget"]:
         existed = os.path.exists(params["path"])

@@ -147,9 +147,7 @@ def main():
     )
     params = module.params
 
-    def run(argv):
-        path = module.get_bin_path(argv[0], required=True)
-        return _command.run([path] + list(argv[1:]), params["command_timeout"], env_update={"LC_ALL": "C", "LANG": "C"})
+    run = _command.module_runner(module, params["command_timeout"])
 
     try:
         state = _host_state.gather(

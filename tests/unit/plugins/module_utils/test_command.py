@@ -43,3 +43,29 @@ def test_hung_command_is_killed_with_its_children(tmp_path):
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(child)
+
+
+class _Module:
+    """What module_runner asks of AnsibleModule: the path of a command on the host."""
+
+    def __init__(self, found):
+        self.found = found
+        self.asked = []
+
+    def get_bin_path(self, name, required=False):
+        self.asked.append((name, required))
+        return self.found.get(name)
+
+
+def test_module_runner_finds_the_command_and_runs_it_untranslated():
+    module = _Module({'env': '/usr/bin/env'})
+    rc, out, _err = _command.module_runner(module, 10)(['env'])
+    assert rc == 0
+    assert 'LC_ALL=C' in out.splitlines() and 'LANG=C' in out.splitlines()
+    # Looked up as required: AnsibleModule fails the module, naming it, where it is missing.
+    assert module.asked == [('env', True)]
+
+
+def test_module_runner_kills_a_command_past_its_limit():
+    with pytest.raises(_command.CommandTimeout, match='sleep 30 did not finish within 0.2 s'):
+        _command.module_runner(_Module({'sleep': '/bin/sleep'}), 0.2)(['sleep', '30'])
