@@ -192,7 +192,9 @@ def test_boot_target_untouched_without_persist(host):
     assert host.check_output("systemctl get-default") == "graphical.target"
 
 
-CONVERGED_TASK = "Measure the VRAM with the desktop as it is, plan the web UI's GPU, and compare with the last converged run"
+CONVERGED_TASK = (
+    "Measure the VRAM with the desktop as it is, plan the web UI's GPU, and compare with the last converged run"
+)
 
 
 def converged_answers(stdout):
@@ -237,20 +239,37 @@ def test_w_a_converged_rerun_skips_the_roles_and_a_drift_is_found_and_put_back(t
     # and the proxy in front of the other host stopped.
     launch = "/home/sd/stable-diffusion-webui/webui-user.sh"
     subprocess.run(
-        ["docker", "exec", "-u", "sd", "vramfree-default-bookworm", "sed", "-i", "s/--xformers/--xformers --lowvram/", launch],
+        [
+            "docker",
+            "exec",
+            "-u",
+            "sd",
+            "vramfree-default-bookworm",
+            "sed",
+            "-i",
+            "s/--xformers/--xformers --lowvram/",
+            launch,
+        ],
         check=True,
     )
     subprocess.run(["docker", "exec", "vramfree-default-trixie", "systemctl", "stop", "nginx.service"], check=True)
     run, answers, recap = site_verbose(tmp_path)
     assert answers["vramfree-default-bookworm"]["reasons"] == ["the web UI's user's files changed: %s" % launch]
-    assert answers["vramfree-default-trixie"]["reasons"] == ["nginx.service is loaded/inactive/enabled, was loaded/active/enabled"]
+    assert answers["vramfree-default-trixie"]["reasons"] == [
+        "nginx.service is loaded/inactive/enabled, was loaded/active/enabled"
+    ]
     assert recap["vramfree-default-bookworm"]["changed"] >= 1 and recap["vramfree-default-trixie"]["changed"] >= 1
     text = subprocess.run(
         ["docker", "exec", "vramfree-default-bookworm", "cat", launch], check=True, capture_output=True, text=True
     ).stdout
     assert "--xformers" in text and "--lowvram" not in text, text
     assert desktop_state("vramfree-default-trixie")[0] == "inactive"
-    assert subprocess.run(["docker", "exec", "vramfree-default-trixie", "systemctl", "is-active", "nginx.service"], check=False).returncode == 0
+    assert (
+        subprocess.run(
+            ["docker", "exec", "vramfree-default-trixie", "systemctl", "is-active", "nginx.service"], check=False
+        ).returncode
+        == 0
+    )
 
     # Put back: the next run finds both hosts converged again.
     run, answers, recap = site_verbose(tmp_path)
