@@ -10,13 +10,14 @@ HTTP server; the user's file is read as the user nobody."""
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import tempfile
 
 import pytest
 from local_playbook import run_local, web_ui_port
+
+from ansible_collections.vramfree.webui.plugins.module_utils import _fingerprint
 
 PLAYBOOK = """
 - hosts: localhost
@@ -137,11 +138,15 @@ def test_a_recorded_host_is_converged_until_a_file_or_the_request_changes(tmp_pa
 
 def test_a_file_the_user_cannot_read_is_read_as_the_user(tmp_path, files, web_ui):
     run_playbook(tmp_path, values(files, web_ui))
-    # Readable by root only: as nobody it is unreadable, and root never reads it.
+    # Readable by root only: the digest the module reports is the one nobody gets (the
+    # file unreadable), never root's (its content).
     os.chmod(str(files['user_file']), 0o600)
     found = run_playbook(tmp_path, values(files, web_ui))['first']
     assert found['reasons'] == ["the web UI's user's files changed: %s" % files['user_file']]
-    assert 'unreadable' not in json.dumps(found['observed']['paths'])
+    path = str(files['user_file'])
+    as_nobody = _fingerprint.as_user('nobody', _fingerprint.trees, [path])
+    assert found['observed']['user_paths'] == as_nobody
+    assert as_nobody != _fingerprint.trees([path])
 
 
 def test_check_mode_records_nothing(tmp_path, files, web_ui):
